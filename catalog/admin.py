@@ -1,0 +1,479 @@
+"""The Shopping Manager: merchants' catalogs in the Django admin, isolated per merchant."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Min, Sum
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from catalog import catalog_csv, images, services
+from catalog.forms import (
+    ApproveApplicationForm,
+    CatalogImportForm,
+    ProductForm,
+    ProductImageForm,
+    RejectApplicationForm,
+    VariantForm,
+    VariantInlineFormSet,
+)
+from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
+from catalog.selectors import is_platform_staff, merchant_for
+from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
+
+register_tenant_model(Membership, "merchant")
+register_tenant_model(Product, "merchant")
+register_tenant_model(Variant, "merchant")
+register_tenant_model(ProductImage, "product__merchant")
+
+
+def format_money(minor: int | None, currency: str = "") -> str:
+    if minor is None:
+        return "—"
+    return f"{minor / 100:,.2f} {currency}".strip()
+
+
+class PlatformOnlyAdmin(admin.ModelAdmin):
+    """Only platform staff (Liveshop employees) ever see these."""
+
+    def has_module_permission(self, request):
+        return is_platform_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_platform_staff(request.user)
+
+    def has_add_permission(self, request):
+        return is_platform_staff(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return is_platform_staff(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform_staff(request.user)
+
+
+@admin.register(MerchantApplication)
+class MerchantApplicationAdmin(PlatformOnlyAdmin):
+    list_display = ["business_name", "contact_email", "website", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["business_name", "contact_email", "website"]
+    readonly_fields = [
+        "business_name",
+        "website",
+        "contact_name",
+        "contact_email",
+        "what_they_sell",
+        "status",
+        "rejection_reason",
+        "reviewed_by",
+        "reviewed_at",
+        "merchant",
+        "created_at",
+        "review_links",
+    ]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # applications come from the public form
+
+    @admin.display(description="Review")
+    def review_links(self, obj):
+        if obj.status != MerchantApplication.Status.PENDING:
+            return "Reviewed."
+        return format_html(
+            '<a class="button" href="{}">Approve…</a>&nbsp;<a class="button" href="{}">Reject…</a>',
+            reverse("admin:catalog_merchantapplication_approve", args=[obj.pk]),
+            reverse("admin:catalog_merchantapplication_reject", args=[obj.pk]),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/approve/",
+                self.admin_site.admin_view(self.approve_view),
+                name="catalog_merchantapplication_approve",
+            ),
+            path(
+                "<int:pk>/reject/",
+                self.admin_site.admin_view(self.reject_view),
+                name="catalog_merchantapplication_reject",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _review(self, request, pk, form_class, decide, title):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        application = get_object_or_404(MerchantApplication, pk=pk)
+        back = reverse("admin:catalog_merchantapplication_change", args=[pk])
+        if application.status != MerchantApplication.Status.PENDING:
+            messages.error(request, "This application was already reviewed.")
+            return HttpResponseRedirect(back)
+        form = form_class(request.POST or None, application=application)
+        if request.method == "POST" and form.is_valid():
+            try:
+                message = decide(application, form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, message)
+                return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "application": application,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/review_application.html", context)
+
+    def approve_view(self, request, pk):
+        def decide(application, data):
+            approval = services.application_approve(
+                application=application, slug=data["slug"], reviewer=request.user
+            )
+            return f"Approved: {approval.merchant} is verified; {approval.owner.email} was emailed."
+
+        return self._review(request, pk, ApproveApplicationForm, decide, "Approve application")
+
+    def reject_view(self, request, pk):
+        def decide(application, data):
+            services.application_reject(
+                application=application, reason=data["reason"], reviewer=request.user
+            )
+            return f"Rejected; {application.contact_email} was emailed the reason."
+
+        return self._review(request, pk, RejectApplicationForm, decide, "Reject application")
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Merchant)
+class MerchantAdmin(MerchantScopedAdmin):
+    list_display = ["name", "slug", "is_verified", "shop_link", "created_at"]
+    list_filter = ["is_verified"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    merchant_roles = frozenset({Membership.Role.OWNER})
+    merchant_view_only_roles = frozenset({Membership.Role.CATALOG_MANAGER, Membership.Role.HOST})
+
+    def get_inlines(self, request, obj):
+        return [MembershipInline] if is_platform_staff(request.user) else []
+
+    def get_readonly_fields(self, request, obj=None):
+        if is_platform_staff(request.user):
+            return ["verified_at", "created_at"]
+        return ["slug", "is_verified", "verified_at", "created_at"]
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if is_platform_staff(request.user) else {}
+
+    def has_add_permission(self, request):
+        return is_platform_staff(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_platform_staff(request.user)
+
+    def save_model(self, request, obj, form, change):
+        if "is_verified" in form.changed_data:
+            obj.verified_at = timezone.now() if obj.is_verified else None
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="Shop page")
+    def shop_link(self, obj):
+        return format_html('<a href="{}">/shop/{}/</a>', obj.get_absolute_url(), obj.slug)
+
+
+@admin.register(Membership)
+class MembershipAdmin(MerchantScopedAdmin):
+    """Owners see who works for their merchant and in which role."""
+
+    list_display = ["user", "merchant", "role", "created_at"]
+    list_filter = ["role", "merchant"]
+    search_fields = ["user__username", "user__email"]
+    raw_id_fields = ["user"]
+    merchant_roles = frozenset({Membership.Role.OWNER})
+
+    def has_add_permission(self, request, *args):
+        # Staff accounts are created by platform staff (merchant self-service invites come later).
+        return is_platform_staff(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if is_platform_staff(request.user) else ["user", "merchant"]
+
+    def has_delete_permission(self, request, obj=None):
+        # An owner cannot remove their own membership and lock the merchant out.
+        if obj is not None and obj.user_id == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class VariantInline(MerchantScopedMixin, admin.TabularInline):
+    model = Variant
+    form = VariantForm
+    formset = VariantInlineFormSet
+    extra = 1
+    fields = [
+        "sku",
+        "size",
+        "color",
+        "price",
+        "compare_at_price",
+        "currency",
+        "stock_on_hand",
+        "position",
+    ]
+
+
+class ProductImageInline(MerchantScopedMixin, admin.TabularInline):
+    model = ProductImage
+    form = ProductImageForm
+    extra = 1
+    fields = ["preview", "image", "alt_text", "position"]
+    readonly_fields = ["preview"]
+
+    @admin.display(description="Preview")
+    def preview(self, obj):
+        if not obj.pk:
+            return ""
+        return format_html('<img src="{}" alt="" width="80">', obj.thumbnail_url(160))
+
+
+@admin.register(Product)
+class ProductAdmin(MerchantScopedAdmin):
+    form = ProductForm
+    list_display = ["title", "merchant", "category", "status", "price_range", "stock", "updated_at"]
+    list_filter = ["status", "category", "merchant"]
+    list_select_related = ["merchant"]
+    search_fields = ["title", "slug", "variants__sku"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [VariantInline, ProductImageInline]
+    actions = ["make_active", "make_draft", "archive"]
+    change_list_template = "admin/catalog/product/change_list.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                min_price=Min("variants__price"),
+                max_price=Max("variants__price"),
+                total_stock=Sum("variants__stock_on_hand"),
+                variant_count=Count("variants"),
+            )
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # A product never moves between merchants: its variants' SKUs belong to the merchant.
+        return ["merchant"] if obj is not None else []
+
+    @admin.display(description="Price")
+    def price_range(self, obj):
+        if obj.min_price is None:
+            return "no variants"
+        if obj.min_price == obj.max_price:
+            return format_money(obj.min_price)
+        return f"{format_money(obj.min_price)} – {format_money(obj.max_price)}"
+
+    @admin.display(description="Stock", ordering="total_stock")
+    def stock(self, obj):
+        return obj.total_stock or 0
+
+    def _set_status(self, request, queryset, status):
+        updated = queryset.update(status=status, updated_at=timezone.now())
+        self.message_user(request, f"{updated} product(s) set to {Product.Status(status).label}.")
+
+    @admin.action(description="Make selected products active", permissions=["change"])
+    def make_active(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.ACTIVE)
+
+    @admin.action(description="Move selected products to draft", permissions=["change"])
+    def make_draft(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.DRAFT)
+
+    @admin.action(description="Archive selected products", permissions=["change"])
+    def archive(self, request, queryset):
+        self._set_status(request, queryset, Product.Status.ARCHIVED)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not ProductImage:
+            return super().save_formset(request, form, formset, change)
+        # New photos go through images.image_store (re-encoding, thumbnails), not formset.save().
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.deleted_forms:
+            image = inline_form.instance
+            if image.pk is not None:
+                image.delete()
+                transaction.on_commit(lambda image=image: images.image_delete_files(image))
+                formset.deleted_objects.append(image)
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            if inline_form.instance.pk is None:
+                stored = images.image_store(
+                    product=form.instance,
+                    upload=inline_form.prepared_image,
+                    alt_text=inline_form.cleaned_data.get("alt_text", ""),
+                    position=inline_form.cleaned_data.get("position") or 0,
+                )
+                formset.new_objects.append(stored)
+            else:
+                formset.changed_objects.append((inline_form.save(), inline_form.changed_data))
+
+    # CSV import and export of the merchant's own catalog
+
+    def get_urls(self):
+        return [
+            path(
+                "export-csv/",
+                self.admin_site.admin_view(self.export_csv_view),
+                name="catalog_product_export_csv",
+            ),
+            path(
+                "import-csv/",
+                self.admin_site.admin_view(self.import_csv_view),
+                name="catalog_product_import_csv",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _csv_merchant(self, request, *, write: bool) -> Merchant:
+        """The merchant whose catalog this request may export or import."""
+        allowed = (
+            self.has_change_permission(request) if write else self.has_view_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+        if is_platform_staff(request.user):
+            merchant_id = request.GET.get("merchant", "")
+            if not merchant_id.isdigit():
+                raise Http404("Filter the product list by one merchant, then export.")
+            return get_object_or_404(Merchant, pk=merchant_id)
+        merchant = merchant_for(request.user)
+        if merchant is None:
+            raise PermissionDenied
+        return merchant
+
+    def export_csv_view(self, request):
+        merchant = self._csv_merchant(request, write=False)
+        stamp = timezone.now().strftime("%Y%m%d-%H%M")
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{merchant.slug}-catalog-{stamp}.csv"'
+        )
+        catalog_csv.catalog_export_csv(merchant=merchant, out=response)
+        return response
+
+    def import_csv_view(self, request):
+        merchant_choices = Merchant.objects.all() if is_platform_staff(request.user) else None
+        form = CatalogImportForm(
+            request.POST or None, request.FILES or None, merchants=merchant_choices
+        )
+        errors: list = []
+        if request.method == "POST" and form.is_valid():
+            merchant = (
+                form.cleaned_data["merchant"]
+                if merchant_choices is not None
+                else self._csv_merchant(request, write=True)
+            )
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            try:
+                result = catalog_csv.catalog_import_csv(
+                    merchant=merchant, data=form.cleaned_data["file"].read()
+                )
+            except catalog_csv.CatalogImportError as exc:
+                errors = exc.errors
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Imported into {merchant}: {result.products_created} product(s) created, "
+                    f"{result.products_updated} updated; {result.variants_created} variant(s) "
+                    f"created, {result.variants_updated} updated.",
+                )
+                return HttpResponseRedirect(reverse("admin:catalog_product_changelist"))
+        elif not self.has_change_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Import catalog from CSV",
+            "form": form,
+            "errors": errors,
+            "columns": catalog_csv.COLUMNS,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/product/import_csv.html", context)
+
+
+@admin.register(Variant)
+class VariantAdmin(MerchantScopedAdmin):
+    form = VariantForm
+    list_display = ["sku", "product", "size", "color", "price_display", "stock_on_hand"]
+    list_editable = ["stock_on_hand"]
+    list_filter = ["currency", ("product", admin.RelatedOnlyFieldListFilter), "merchant"]
+    list_select_related = ["product"]
+    search_fields = ["sku", "product__title"]
+    autocomplete_fields = ["product"]
+    fields = [
+        "product",
+        "sku",
+        "size",
+        "color",
+        "price",
+        "compare_at_price",
+        "currency",
+        "stock_on_hand",
+        "position",
+    ]
+
+    @admin.display(description="Price", ordering="price")
+    def price_display(self, obj):
+        return format_money(obj.price, obj.currency)
+
+    def save_model(self, request, obj, form, change):
+        obj.merchant_id = obj.product.merchant_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProductImage)
+class ProductImageAdmin(MerchantScopedAdmin):
+    form = ProductImageForm
+    list_display = ["__str__", "product", "width", "height", "position"]
+    list_filter = [("product", admin.RelatedOnlyFieldListFilter)]
+    raw_id_fields = ["product"]
+    fields = ["product", "image", "alt_text", "position"]
+    search_fields = ["product__title", "alt_text"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Replace a photo by uploading a new one; files are never rewritten in place.
+        return ["product", "image"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        stored = images.image_store(
+            product=obj.product,
+            upload=form.prepared_image,
+            alt_text=obj.alt_text,
+            position=obj.position,
+        )
+        obj.pk = stored.pk
+        obj.image = stored.image
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(lambda: images.image_delete_files(obj))
+
+    def delete_queryset(self, request, queryset):
+        doomed = list(queryset)
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(lambda: [images.image_delete_files(obj) for obj in doomed])

@@ -1,0 +1,404 @@
+"""CSV import and export of a merchant's catalog, one row per variant.
+
+Columns are documented in docs/catalog-csv.md. Import is all-or-nothing: every row is checked first,
+every problem is reported (line, column, message), and only a file without problems is written, in
+one transaction.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from catalog.models import Category, Currency, Merchant, Product, Variant, sku_validator
+
+COLUMNS = [
+    "product_slug",
+    "product_title",
+    "category",
+    "status",
+    "description",
+    "sku",
+    "size",
+    "color",
+    "price",
+    "compare_at_price",
+    "currency",
+    "stock_on_hand",
+]
+REQUIRED_COLUMNS = ["product_slug", "product_title", "category", "sku", "price", "stock_on_hand"]
+PRODUCT_COLUMNS = ["product_title", "category", "status", "description"]
+MAX_ROWS = 10_000
+# Cells a spreadsheet would run as a formula (OWASP's list): prefixed with ' on export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class CatalogImportError(Exception):
+    """The file was rejected; nothing was changed. `errors` lists every problem found."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__(f"{len(errors)} problem(s) in the file; nothing was imported.")
+
+
+@dataclass
+class ImportResult:
+    products_created: int = 0
+    products_updated: int = 0
+    variants_created: int = 0
+    variants_updated: int = 0
+
+
+@dataclass
+class _Row:
+    line: int
+    product: dict = field(default_factory=dict)
+    variant: dict = field(default_factory=dict)
+
+
+def catalog_export_csv(*, merchant: Merchant, out: io.TextIOBase) -> None:
+    """Write the merchant's catalog as CSV to `out`, one row per variant."""
+    writer = csv.writer(out)
+    writer.writerow(COLUMNS)
+    variants = (
+        Variant.objects.filter(merchant=merchant)
+        .select_related("product")
+        .order_by("product__slug", "position", "id")
+    )
+    for variant in variants.iterator(chunk_size=500):
+        product = variant.product
+        writer.writerow(
+            _neutralise(cell)
+            for cell in (
+                product.slug,
+                product.title,
+                product.category,
+                product.status,
+                product.description,
+                variant.sku,
+                variant.size,
+                variant.color,
+                _format_money(variant.price),
+                _format_money(variant.compare_at_price),
+                variant.currency,
+                variant.stock_on_hand,
+            )
+        )
+
+
+def _neutralise(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _format_money(minor: int | None) -> str:
+    return "" if minor is None else f"{Decimal(minor) / 100:.2f}"
+
+
+def catalog_import_csv(*, merchant: Merchant, data: bytes) -> ImportResult:
+    """Create or update the merchant's products and variants from CSV bytes.
+
+    Products are matched by slug and variants by SKU within the merchant; nothing is deleted.
+    Raises CatalogImportError listing every problem; then nothing has changed.
+    """
+    rows = _parse(data, merchant=merchant)
+    with transaction.atomic():
+        return _apply(rows, merchant=merchant)
+
+
+def _parse(data: bytes, *, merchant: Merchant) -> list[_Row]:
+    if len(data) > settings.CATALOG_CSV_MAX_BYTES:
+        raise CatalogImportError(
+            [
+                RowError(
+                    0,
+                    "",
+                    f"The file is larger than {settings.CATALOG_CSV_MAX_BYTES // 1024 // 1024} MB.",
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise CatalogImportError(
+            [
+                RowError(
+                    line, "", "The file is not UTF-8 text. Save it as 'CSV UTF-8' and try again."
+                )
+            ]
+        ) from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    reader.fieldnames = header
+    header_errors = _check_header(header)
+    if header_errors:
+        raise CatalogImportError(header_errors)
+
+    errors: list[RowError] = []
+    rows: list[_Row] = []
+    first_line_of_sku: dict[str, int] = {}
+    product_rows: dict[str, _Row] = {}
+    try:
+        for record in reader:
+            line = reader.line_num
+            if len(rows) >= MAX_ROWS:
+                errors.append(RowError(line, "", f"A file can hold at most {MAX_ROWS} rows."))
+                break
+            if None in record:
+                errors.append(RowError(line, "", "This row has more cells than the header."))
+                continue
+            if not any((value or "").strip() for value in record.values()):
+                continue  # blank line
+            row, row_errors = _parse_row(record, line)
+            errors.extend(row_errors)
+            if row_errors:
+                continue
+            sku = row.variant["sku"]
+            if sku.lower() in first_line_of_sku:
+                errors.append(
+                    RowError(
+                        line,
+                        "sku",
+                        f"SKU {sku} is already used on line {first_line_of_sku[sku.lower()]}.",
+                    )
+                )
+                continue
+            first_line_of_sku[sku.lower()] = line
+            slug = row.product["slug"]
+            first = product_rows.setdefault(slug, row)
+            for column in PRODUCT_COLUMNS:
+                key = column.removeprefix("product_")
+                if first is not row and row.product[key] != first.product[key]:
+                    errors.append(
+                        RowError(
+                            line,
+                            column,
+                            f"Differs from line {first.line} for the same product {slug}; "
+                            "product columns must match on every row of a product.",
+                        )
+                    )
+            rows.append(row)
+    except csv.Error as exc:
+        errors.append(RowError(reader.line_num, "", f"The file is not valid CSV: {exc}."))
+
+    if not rows and not errors:
+        errors.append(RowError(2, "", "The file has a header but no rows."))
+    errors.extend(_check_against_catalog(rows, merchant=merchant))
+    if errors:
+        raise CatalogImportError(sorted(errors, key=lambda e: e.line))
+    return rows
+
+
+def _check_header(header: list[str]) -> list[RowError]:
+    if not header:
+        return [RowError(1, "", "The file is empty; the first line must name the columns.")]
+    errors = []
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        errors.append(RowError(1, "", "Missing column(s): " + ", ".join(missing) + "."))
+    unknown = [column for column in header if column not in COLUMNS]
+    if unknown:
+        errors.append(
+            RowError(
+                1,
+                "",
+                "Unknown column(s): " + ", ".join(unknown) + ". Known: " + ", ".join(COLUMNS) + ".",
+            )
+        )
+    duplicated = sorted({column for column in header if header.count(column) > 1})
+    if duplicated:
+        errors.append(RowError(1, "", "Column(s) named twice: " + ", ".join(duplicated) + "."))
+    return errors
+
+
+def _cell(record: dict, column: str) -> str:
+    value = (record.get(column) or "").strip()
+    # Undo the export's formula neutralisation, so an exported file imports unchanged.
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        value = value[1:]
+    return value
+
+
+def _parse_row(record: dict, line: int) -> tuple[_Row, list[RowError]]:
+    errors: list[RowError] = []
+
+    def fail(column: str, message: str) -> None:
+        errors.append(RowError(line, column, message))
+
+    slug = _cell(record, "product_slug")
+    if not slug:
+        fail("product_slug", "Required.")
+    elif slug != slugify(slug) or len(slug) > 200:
+        fail(
+            "product_slug",
+            f"'{slug}' is not a valid slug: use lowercase letters, digits and dashes.",
+        )
+    title = _cell(record, "product_title")
+    if not title:
+        fail("product_title", "Required.")
+    elif len(title) > 200:
+        fail("product_title", "At most 200 characters.")
+    category = _cell(record, "category")
+    if category not in Category.values:
+        fail(
+            "category", f"'{category}' is not a category. Use one of: {', '.join(Category.values)}."
+        )
+    status = _cell(record, "status") or Product.Status.DRAFT
+    if status not in Product.Status.values:
+        fail(
+            "status", f"'{status}' is not a status. Use one of: {', '.join(Product.Status.values)}."
+        )
+    sku = _cell(record, "sku")
+    if not sku:
+        fail("sku", "Required.")
+    elif len(sku) > 64:
+        fail("sku", "At most 64 characters.")
+    else:
+        try:
+            sku_validator(sku)
+        except ValidationError as exc:
+            fail("sku", exc.messages[0])
+    for column in ("size", "color"):
+        if len(_cell(record, column)) > 40:
+            fail(column, "At most 40 characters.")
+    price = _money(record, "price", required=True, fail=fail)
+    compare_at = _money(record, "compare_at_price", required=False, fail=fail)
+    if price is not None and compare_at is not None and compare_at <= price:
+        fail("compare_at_price", "Must be higher than the price, or empty.")
+    currency = (_cell(record, "currency") or Currency.USD).upper()
+    if currency not in Currency.values:
+        fail(
+            "currency", f"'{currency}' is not supported. Use one of: {', '.join(Currency.values)}."
+        )
+    stock_text = _cell(record, "stock_on_hand")
+    stock = None
+    if not stock_text.isdigit():
+        fail("stock_on_hand", f"'{stock_text}' is not a whole number of 0 or more.")
+    else:
+        stock = int(stock_text)
+        if stock > 1_000_000_000:
+            fail("stock_on_hand", "Too large.")
+
+    row = _Row(
+        line=line,
+        product={
+            "slug": slug,
+            "title": title,
+            "category": category,
+            "status": status,
+            "description": _cell(record, "description"),
+        },
+        variant={
+            "sku": sku,
+            "size": _cell(record, "size"),
+            "color": _cell(record, "color"),
+            "price": price,
+            "compare_at_price": compare_at,
+            "currency": currency,
+            "stock_on_hand": stock,
+        },
+    )
+    return row, errors
+
+
+def _money(record: dict, column: str, *, required: bool, fail) -> int | None:
+    text = _cell(record, column).replace(",", "")
+    if not text:
+        if required:
+            fail(column, "Required: a price such as 19.99.")
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        fail(column, f"'{text}' is not a price; write it like 19.99.")
+        return None
+    if not amount.is_finite() or amount < 0:
+        fail(column, f"'{text}' is not a price of 0 or more.")
+        return None
+    if amount != amount.quantize(Decimal("0.01")):
+        fail(column, f"'{text}' has more than two decimal places.")
+        return None
+    minor = int(amount * 100)
+    if minor > 100_000_000_00:
+        fail(column, "Too large.")
+        return None
+    return minor
+
+
+def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[RowError]:
+    """SKUs that already belong to another product of this merchant cannot move by import."""
+    rows = list(rows)
+    skus = {row.variant["sku"] for row in rows}
+    existing = dict(
+        Variant.objects.filter(merchant=merchant, sku__in=skus).values_list("sku", "product__slug")
+    )
+    return [
+        RowError(
+            row.line,
+            "sku",
+            f"SKU {row.variant['sku']} belongs to product {existing[row.variant['sku']]}, "
+            f"not {row.product['slug']}.",
+        )
+        for row in rows
+        if row.variant["sku"] in existing and existing[row.variant["sku"]] != row.product["slug"]
+    ]
+
+
+def _apply(rows: list[_Row], *, merchant: Merchant) -> ImportResult:
+    result = ImportResult()
+    products = {
+        p.slug: p
+        for p in Product.objects.filter(
+            merchant=merchant, slug__in={r.product["slug"] for r in rows}
+        )
+    }
+    variants = {
+        v.sku: v
+        for v in Variant.objects.filter(merchant=merchant, sku__in={r.variant["sku"] for r in rows})
+    }
+    seen_products: set[str] = set()
+    for position, row in enumerate(rows):
+        slug = row.product["slug"]
+        product = products.get(slug)
+        if slug not in seen_products:
+            seen_products.add(slug)
+            fields = {k: v for k, v in row.product.items() if k != "slug"}
+            if product is None:
+                product = Product.objects.create(merchant=merchant, slug=slug, **fields)
+                products[slug] = product
+                result.products_created += 1
+            else:
+                for name, value in fields.items():
+                    setattr(product, name, value)
+                product.save()
+                result.products_updated += 1
+        variant = variants.get(row.variant["sku"])
+        if variant is None:
+            Variant.objects.create(
+                product=product, merchant=merchant, position=position, **row.variant
+            )
+            result.variants_created += 1
+        else:
+            for name, value in row.variant.items():
+                setattr(variant, name, value)
+            variant.save()
+            result.variants_updated += 1
+    return result

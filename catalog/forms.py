@@ -1,0 +1,173 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+
+from catalog import images
+from catalog.models import Merchant, MerchantApplication, Product, ProductImage, Variant
+from catalog.services import merchant_slug_suggest
+
+
+class MerchantApplicationForm(forms.ModelForm):
+    """The public 'Sell on Liveshop' form."""
+
+    class Meta:
+        model = MerchantApplication
+        fields = ["business_name", "website", "contact_name", "contact_email", "what_they_sell"]
+        labels = {
+            "business_name": "Business name",
+            "website": "Website",
+            "contact_name": "Your name",
+            "contact_email": "Contact email",
+            "what_they_sell": "What do you sell?",
+        }
+        widgets = {"what_they_sell": forms.Textarea(attrs={"rows": 5})}
+
+    def clean_business_name(self):
+        name = self.cleaned_data["business_name"].strip()
+        if not slugify(name):
+            raise ValidationError("Use at least one letter or digit in the business name.")
+        return name
+
+
+class ApproveApplicationForm(forms.Form):
+    slug = forms.SlugField(
+        max_length=60,
+        label="Shop address",
+        help_text="The merchant's shop page will be /shop/<this>/.",
+    )
+
+    def __init__(self, *args, application: MerchantApplication, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].initial = merchant_slug_suggest(application.business_name)
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"].lower()
+        if Merchant.objects.filter(slug=slug).exists():
+            raise ValidationError("A merchant with this slug already exists; choose another.")
+        return slug
+
+
+class RejectApplicationForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text="Sent to the applicant by email.",
+    )
+
+    def __init__(self, *args, application: MerchantApplication, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["merchant", "title", "slug", "description", "category", "status"]
+
+    def clean(self):
+        cleaned = super().clean()
+        merchant = cleaned.get("merchant") or getattr(self.instance, "merchant", None)
+        slug = cleaned.get("slug")
+        # The (merchant, slug) constraint is not checked by Django when `merchant` is read-only.
+        if merchant and slug:
+            taken = Product.objects.filter(merchant=merchant, slug=slug).exclude(
+                pk=self.instance.pk
+            )
+            if taken.exists():
+                self.add_error("slug", f"{merchant} already has a product with the slug '{slug}'.")
+        return cleaned
+
+
+def _sku_taken(*, merchant_id: int | None, sku: str, exclude_pk: int | None) -> bool:
+    if merchant_id is None or not sku:
+        return False
+    return Variant.objects.filter(merchant_id=merchant_id, sku=sku).exclude(pk=exclude_pk).exists()
+
+
+class VariantForm(forms.ModelForm):
+    class Meta:
+        model = Variant
+        fields = [
+            "product",
+            "sku",
+            "size",
+            "color",
+            "price",
+            "compare_at_price",
+            "currency",
+            "stock_on_hand",
+            "position",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        product = cleaned.get("product")
+        if product is not None:
+            # The merchant is copied from the product so SKUs are unique per merchant.
+            self.instance.merchant_id = product.merchant_id
+        sku = cleaned.get("sku")
+        if _sku_taken(merchant_id=self.instance.merchant_id, sku=sku, exclude_pk=self.instance.pk):
+            self.add_error("sku", f"Another variant of this merchant already has the SKU {sku}.")
+        return cleaned
+
+
+class VariantInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        merchant_id = self.instance.merchant_id
+        seen: dict[str, int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            if not hasattr(form, "cleaned_data") or form in self.deleted_forms:
+                continue
+            form.instance.merchant_id = merchant_id
+            sku = form.cleaned_data.get("sku")
+            if not sku:
+                continue
+            if sku in seen:
+                form.add_error("sku", f"SKU {sku} is also used by variant {seen[sku]} above.")
+            elif _sku_taken(merchant_id=merchant_id, sku=sku, exclude_pk=form.instance.pk):
+                form.add_error(
+                    "sku", f"Another product of this merchant already uses the SKU {sku}."
+                )
+            seen[sku] = number
+
+
+class ProductImageForm(forms.ModelForm):
+    # A plain file field: images.image_prepare does the checking, with its own messages.
+    image = forms.FileField(
+        help_text="JPEG, PNG or WebP. Location and camera data are removed before it is stored."
+    )
+
+    class Meta:
+        model = ProductImage
+        fields = ["product", "image", "alt_text", "position"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A stored photo is never rewritten in place; upload a new one instead.
+            self.fields["image"].disabled = True
+            self.fields["image"].required = False
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if not self.instance.pk:
+            self.prepared_image = images.image_prepare(upload)
+        return upload
+
+
+class CatalogImportForm(forms.Form):
+    merchant = forms.ModelChoiceField(queryset=Merchant.objects.none(), to_field_name="slug")
+    file = forms.FileField(label="CSV file", help_text="UTF-8, one row per variant.")
+
+    def __init__(self, *args, merchants=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if merchants is None:
+            del self.fields["merchant"]  # merchant staff import into their own merchant
+        else:
+            self.fields["merchant"].queryset = merchants
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError("Upload a .csv file.")
+        return upload

@@ -1,0 +1,164 @@
+"""Writes for merchants and onboarding. Images live in images.py, CSV in catalog_csv.py."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+
+from catalog.models import Membership, Merchant, MerchantApplication
+
+User = get_user_model()
+
+
+class ApplicationAlreadyReviewed(ValidationError):
+    def __init__(self, application: MerchantApplication):
+        super().__init__(
+            f"This application was already {application.get_status_display().lower()}.",
+            code="already_reviewed",
+        )
+
+
+@dataclass(frozen=True)
+class Approval:
+    merchant: Merchant
+    owner: AbstractBaseUser
+
+
+def application_submit(
+    *, business_name: str, website: str, contact_name: str, contact_email: str, what_they_sell: str
+) -> MerchantApplication:
+    application = MerchantApplication.objects.create(
+        business_name=business_name,
+        website=website,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        what_they_sell=what_they_sell,
+    )
+    transaction.on_commit(
+        lambda: _email(
+            application.contact_email,
+            "We received your application to sell on Liveshop",
+            "catalog/email/application_received.txt",
+            {"application": application},
+        )
+    )
+    return application
+
+
+def merchant_slug_suggest(name: str) -> str:
+    """A free slug for a new merchant named `name` (the reviewer may still change it)."""
+    base = slugify(name)[:50] or "merchant"
+    slug, n = base, 2
+    while Merchant.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def application_approve(
+    *, application: MerchantApplication, slug: str, reviewer: AbstractBaseUser
+) -> Approval:
+    """Create a verified merchant and its owner account, and email the owner a set-password link.
+
+    Raises ApplicationAlreadyReviewed, or ValidationError when the slug or the owner's username is
+    taken.
+    """
+    with transaction.atomic():
+        application = MerchantApplication.objects.select_for_update().get(pk=application.pk)
+        if application.status != MerchantApplication.Status.PENDING:
+            raise ApplicationAlreadyReviewed(application)
+        if Merchant.objects.filter(slug=slug).exists():
+            raise ValidationError({"slug": "A merchant with this slug already exists."})
+        email = application.contact_email
+        if User.objects.filter(username__iexact=email).exists():
+            raise ValidationError(
+                {"slug": f"An account named {email} already exists; contact the applicant."}
+            )
+        now = timezone.now()
+        merchant = Merchant.objects.create(
+            name=application.business_name,
+            slug=slug,
+            website=application.website,
+            contact_email=email,
+            is_verified=True,
+            verified_at=now,
+        )
+        name_parts = application.contact_name.split(" ", 1)
+        owner = User.objects.create_user(
+            username=email,
+            email=email,
+            first_name=name_parts[0][:150],
+            last_name=name_parts[1][:150] if len(name_parts) > 1 else "",
+            is_staff=True,  # the Shopping Manager is the admin
+        )
+        owner.set_unusable_password()
+        owner.save(update_fields=["password"])
+        Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
+        application.status = MerchantApplication.Status.APPROVED
+        application.merchant = merchant
+        application.reviewed_by = reviewer
+        application.reviewed_at = now
+        application.save(update_fields=["status", "merchant", "reviewed_by", "reviewed_at"])
+
+    set_password_url = settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)),
+            "token": default_token_generator.make_token(owner),
+        },
+    )
+    transaction.on_commit(
+        lambda: _email(
+            email,
+            f"{merchant.name} is approved to sell on Liveshop",
+            "catalog/email/application_approved.txt",
+            {
+                "merchant": merchant,
+                "owner": owner,
+                "set_password_url": set_password_url,
+                "shop_url": settings.SITE_URL + merchant.get_absolute_url(),
+            },
+        )
+    )
+    return Approval(merchant=merchant, owner=owner)
+
+
+def application_reject(
+    *, application: MerchantApplication, reason: str, reviewer: AbstractBaseUser
+) -> MerchantApplication:
+    """Reject with a reason the applicant is emailed. Raises ApplicationAlreadyReviewed."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the applicant a reason for the rejection."})
+    with transaction.atomic():
+        application = MerchantApplication.objects.select_for_update().get(pk=application.pk)
+        if application.status != MerchantApplication.Status.PENDING:
+            raise ApplicationAlreadyReviewed(application)
+        application.status = MerchantApplication.Status.REJECTED
+        application.rejection_reason = reason
+        application.reviewed_by = reviewer
+        application.reviewed_at = timezone.now()
+        application.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    transaction.on_commit(
+        lambda: _email(
+            application.contact_email,
+            "Your application to sell on Liveshop",
+            "catalog/email/application_rejected.txt",
+            {"application": application},
+        )
+    )
+    return application
+
+
+def _email(to: str, subject: str, template: str, context: dict) -> None:
+    send_mail(subject, render_to_string(template, context), None, [to])

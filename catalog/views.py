@@ -1,0 +1,46 @@
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_http_methods, require_safe
+
+from catalog import selectors, services
+from catalog.forms import MerchantApplicationForm
+from catalog.models import Merchant
+
+# Shop pages are the same for every visitor, so shared caches (a CDN) may keep them briefly.
+public_page = cache_control(public=True, max_age=60)
+
+
+@require_safe
+def home(request):
+    merchants = Merchant.objects.filter(is_verified=True).order_by("name")
+    return render(request, "catalog/home.html", {"merchants": merchants})
+
+
+@require_http_methods(["GET", "POST"])
+def sell(request):
+    form = MerchantApplicationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.application_submit(**form.cleaned_data)
+        return redirect("catalog:sell_thanks")
+    return render(request, "catalog/sell.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_safe
+def sell_thanks(request):
+    return render(request, "catalog/sell_thanks.html")
+
+
+@require_safe
+@public_page
+def shop(request, merchant_slug):
+    merchant = selectors.shop_merchant(merchant_slug)
+    products = selectors.shop_products(merchant=merchant)
+    return render(request, "catalog/shop.html", {"merchant": merchant, "products": products})
+
+
+@require_safe
+@public_page
+def product(request, merchant_slug, product_slug):
+    merchant = selectors.shop_merchant(merchant_slug)
+    product = selectors.product_for_viewer(merchant=merchant, slug=product_slug)
+    return render(request, "catalog/product.html", {"merchant": merchant, "product": product})
