@@ -10,6 +10,8 @@ from catalog.services import merchant_slug_suggest
 class MerchantApplicationForm(forms.ModelForm):
     """The public 'Sell on Liveshop' form."""
 
+    website = forms.URLField(max_length=300, assume_scheme="https", label="Website")
+
     class Meta:
         model = MerchantApplication
         fields = ["business_name", "website", "contact_name", "contact_email", "what_they_sell"]
