@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 from PIL import Image
 
 from catalog.models import Category, Membership, Merchant, Product, Variant
@@ -64,7 +65,7 @@ def make_product(db):
         product = Product.objects.create(
             merchant=merchant,
             title=title,
-            slug=title.lower().replace(" ", "-"),
+            slug=slugify(title) or "product",
             category=category,
             status=status,
         )
