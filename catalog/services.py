@@ -9,6 +9,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -80,9 +81,9 @@ def application_approve(
         if Merchant.objects.filter(slug=slug).exists():
             raise ValidationError({"slug": "A merchant with this slug already exists."})
         email = application.contact_email
-        if User.objects.filter(username__iexact=email).exists():
+        if _account_exists(email):
             raise ValidationError(
-                {"slug": f"An account named {email} already exists; contact the applicant."}
+                f"{email} already has a Liveshop account; ask the applicant for another address."
             )
         now = timezone.now()
         merchant = Merchant.objects.create(
@@ -93,16 +94,8 @@ def application_approve(
             is_verified=True,
             verified_at=now,
         )
-        name_parts = application.contact_name.split(" ", 1)
-        owner = User.objects.create_user(
-            username=email,
-            email=email,
-            first_name=name_parts[0][:150],
-            last_name=name_parts[1][:150] if len(name_parts) > 1 else "",
-            is_staff=True,  # the Shopping Manager is the admin
-        )
-        owner.set_unusable_password()
-        owner.save(update_fields=["password"])
+        first_name, _, last_name = application.contact_name.partition(" ")
+        owner = _staff_account_create(email, first_name=first_name, last_name=last_name)
         Membership.objects.create(user=owner, merchant=merchant, role=Membership.Role.OWNER)
         application.status = MerchantApplication.Status.APPROVED
         application.merchant = merchant
@@ -110,13 +103,7 @@ def application_approve(
         application.reviewed_at = now
         application.save(update_fields=["status", "merchant", "reviewed_by", "reviewed_at"])
 
-    set_password_url = settings.SITE_URL + reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(owner.pk)),
-            "token": default_token_generator.make_token(owner),
-        },
-    )
+    set_password_url = _set_password_url(owner)
     transaction.on_commit(
         lambda: _email(
             email,
@@ -158,6 +145,67 @@ def application_reject(
         )
     )
     return application
+
+
+def staff_invite(
+    *, merchant: Merchant, email: str, role: str, invited_by: AbstractBaseUser
+) -> Membership:
+    """Give `email` a staff account at `merchant` and email them a set-password link.
+
+    Raises ValidationError when the address already has an account.
+    """
+    email = User.objects.normalize_email(email).strip()
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": "Choose a role."})
+    with transaction.atomic():
+        if _account_exists(email):
+            raise ValidationError(
+                {"email": "This address already has a Liveshop account; use another address."}
+            )
+        user = _staff_account_create(email)
+        membership = Membership.objects.create(user=user, merchant=merchant, role=role)
+    set_password_url = _set_password_url(user)
+    transaction.on_commit(
+        lambda: _email(
+            email,
+            f"You are invited to {merchant.name} on Liveshop",
+            "catalog/email/staff_invited.txt",
+            {
+                "merchant": merchant,
+                "role": membership.get_role_display(),
+                "invited_by": invited_by,
+                "set_password_url": set_password_url,
+            },
+        )
+    )
+    return membership
+
+
+def _account_exists(email: str) -> bool:
+    return User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
+
+
+def _staff_account_create(email: str, *, first_name: str = "", last_name: str = ""):
+    """A Shopping Manager login (`is_staff`) named by its email, with no password until it sets one."""
+    return User.objects.create_user(
+        username=email,
+        email=email,
+        password=None,
+        first_name=first_name[:150],
+        last_name=last_name[:150],
+        is_staff=True,
+    )
+
+
+def _set_password_url(user: AbstractBaseUser) -> str:
+    """A one-time link where a new account chooses its password (Django's reset flow)."""
+    return settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
 
 
 def _email(to: str, subject: str, template: str, context: dict) -> None:
