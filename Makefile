@@ -12,11 +12,15 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+$(VENV)/.installed: pyproject.toml | $(PY) node_modules/.package-lock.json
 	$(PIP) install --quiet -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(PY)
+# Front-end packages (hls.js) from the npm registry, exactly as package-lock.json pins them.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+$(VENV)/.installed-test: pyproject.toml | $(PY) node_modules/.package-lock.json
 	$(PIP) install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 

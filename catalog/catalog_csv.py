@@ -7,9 +7,10 @@ one transaction.
 
 import csv
 import io
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -35,6 +36,11 @@ COLUMNS = [
 REQUIRED_COLUMNS = ["product_slug", "product_title", "category", "sku", "price", "stock_on_hand"]
 PRODUCT_COLUMNS = ["product_title", "category", "status", "description"]
 MAX_ROWS = 10_000
+# PositiveIntegerField holds at most 2**31 - 1 on PostgreSQL; stay well below it.
+MAX_PRICE = 10_000_000_00
+MAX_STOCK = 1_000_000_000
+# 19.99, 1299, 1,299.00: digits, optional thousands commas, optional cents after a dot.
+PRICE_PATTERN = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?")
 # Cells a spreadsheet would run as a formula (OWASP's list): prefixed with ' on export.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -105,7 +111,8 @@ def catalog_export_csv(*, merchant: Merchant, out: io.TextIOBase) -> None:
 
 def _neutralise(value) -> str:
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    # Also escape text that already looks escaped ('=x), so import restores it exactly.
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
 
 
 def _format_money(minor: int | None) -> str:
@@ -115,8 +122,10 @@ def _format_money(minor: int | None) -> str:
 def catalog_import_csv(*, merchant: Merchant, data: bytes) -> ImportResult:
     """Create or update the merchant's products and variants from CSV bytes.
 
-    Products are matched by slug and variants by SKU within the merchant; nothing is deleted.
-    Raises CatalogImportError listing every problem; then nothing has changed.
+    Products are matched by slug and variants by SKU within the merchant; nothing is deleted. An
+    optional column left out of the file, or an empty status or currency, keeps the current value
+    (or the default, for a new row). Raises CatalogImportError listing every problem; then nothing
+    has changed.
     """
     rows = _parse(data, merchant=merchant)
     with transaction.atomic():
@@ -169,8 +178,7 @@ def _parse(data: bytes, *, merchant: Merchant) -> list[_Row]:
                 continue  # blank line
             row, row_errors = _parse_row(record, line)
             errors.extend(row_errors)
-            if row_errors:
-                continue
+            # Checked even on a row with other problems, so that one round of fixes is enough.
             sku = row.variant["sku"]
             if sku.lower() in first_line_of_sku:
                 errors.append(
@@ -181,12 +189,15 @@ def _parse(data: bytes, *, merchant: Merchant) -> list[_Row]:
                     )
                 )
                 continue
-            first_line_of_sku[sku.lower()] = line
+            if sku:
+                first_line_of_sku[sku.lower()] = line
+            if row_errors:
+                continue
             slug = row.product["slug"]
             first = product_rows.setdefault(slug, row)
             for column in PRODUCT_COLUMNS:
                 key = column.removeprefix("product_")
-                if first is not row and row.product[key] != first.product[key]:
+                if first is not row and row.product.get(key) != first.product.get(key):
                     errors.append(
                         RowError(
                             line,
@@ -214,7 +225,7 @@ def _check_header(header: list[str]) -> list[RowError]:
     missing = [column for column in REQUIRED_COLUMNS if column not in header]
     if missing:
         errors.append(RowError(1, "", "Missing column(s): " + ", ".join(missing) + "."))
-    unknown = [column for column in header if column not in COLUMNS]
+    unknown = [column or "(a column without a name)" for column in header if column not in COLUMNS]
     if unknown:
         errors.append(
             RowError(
@@ -232,9 +243,14 @@ def _check_header(header: list[str]) -> list[RowError]:
 def _cell(record: dict, column: str) -> str:
     value = (record.get(column) or "").strip()
     # Undo the export's formula neutralisation, so an exported file imports unchanged.
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+    if value.startswith("'") and value.lstrip("'").startswith(FORMULA_STARTS):
         value = value[1:]
     return value
+
+
+def _given(record: dict, columns: Iterable[str]) -> dict[str, str]:
+    """The cells of the optional `columns` that the file has; a missing column keeps the value."""
+    return {column: _cell(record, column) for column in columns if column in record}
 
 
 def _parse_row(record: dict, line: int) -> tuple[_Row, list[RowError]]:
@@ -258,14 +274,18 @@ def _parse_row(record: dict, line: int) -> tuple[_Row, list[RowError]]:
         fail("product_title", "At most 200 characters.")
     category = _cell(record, "category")
     if category not in Category.values:
-        fail(
-            "category", f"'{category}' is not a category. Use one of: {', '.join(Category.values)}."
-        )
-    status = _cell(record, "status") or Product.Status.DRAFT
-    if status not in Product.Status.values:
-        fail(
-            "status", f"'{status}' is not a status. Use one of: {', '.join(Product.Status.values)}."
-        )
+        problem = f"'{category}' is not a category" if category else "Required"
+        fail("category", f"{problem}. Use one of: {', '.join(Category.values)}.")
+    product = {"slug": slug, "title": title, "category": category}
+    product |= _given(record, ["description"])
+    status = _cell(record, "status")
+    if status:
+        product["status"] = status
+        if status not in Product.Status.values:
+            fail(
+                "status",
+                f"'{status}' is not a status. Use one of: {', '.join(Product.Status.values)}.",
+            )
     sku = _cell(record, "sku")
     if not sku:
         fail("sku", "Required.")
@@ -276,90 +296,97 @@ def _parse_row(record: dict, line: int) -> tuple[_Row, list[RowError]]:
             sku_validator(sku)
         except ValidationError as exc:
             fail("sku", exc.messages[0])
+    variant = {"sku": sku, **_given(record, ["size", "color"])}
     for column in ("size", "color"):
-        if len(_cell(record, column)) > 40:
+        if len(variant.get(column, "")) > 40:
             fail(column, "At most 40 characters.")
-    price = _money(record, "price", required=True, fail=fail)
-    compare_at = _money(record, "compare_at_price", required=False, fail=fail)
-    if price is not None and compare_at is not None and compare_at <= price:
-        fail("compare_at_price", "Must be higher than the price, or empty.")
-    currency = (_cell(record, "currency") or Currency.USD).upper()
-    if currency not in Currency.values:
-        fail(
-            "currency", f"'{currency}' is not supported. Use one of: {', '.join(Currency.values)}."
-        )
+    variant["price"] = _money(record, "price", required=True, fail=fail)
+    if "compare_at_price" in record:
+        variant["compare_at_price"] = _money(record, "compare_at_price", required=False, fail=fail)
+        price, compare_at = variant["price"], variant["compare_at_price"]
+        if price is not None and compare_at is not None and compare_at <= price:
+            fail("compare_at_price", "Must be higher than the price, or empty.")
+    currency = _cell(record, "currency").upper()
+    if currency:
+        variant["currency"] = currency
+        if currency not in Currency.values:
+            fail(
+                "currency",
+                f"'{currency}' is not supported. Use one of: {', '.join(Currency.values)}.",
+            )
     stock_text = _cell(record, "stock_on_hand")
-    stock = None
-    if not stock_text.isdigit():
+    if not (stock_text.isascii() and stock_text.isdigit()):
         fail("stock_on_hand", f"'{stock_text}' is not a whole number of 0 or more.")
+    elif len(stock_text) > 10 or int(stock_text) > MAX_STOCK:
+        fail("stock_on_hand", f"Too large: at most {MAX_STOCK:,}.")
     else:
-        stock = int(stock_text)
-        if stock > 1_000_000_000:
-            fail("stock_on_hand", "Too large.")
+        variant["stock_on_hand"] = int(stock_text)
 
-    row = _Row(
-        line=line,
-        product={
-            "slug": slug,
-            "title": title,
-            "category": category,
-            "status": status,
-            "description": _cell(record, "description"),
-        },
-        variant={
-            "sku": sku,
-            "size": _cell(record, "size"),
-            "color": _cell(record, "color"),
-            "price": price,
-            "compare_at_price": compare_at,
-            "currency": currency,
-            "stock_on_hand": stock,
-        },
-    )
-    return row, errors
+    return _Row(line=line, product=product, variant=variant), errors
 
 
 def _money(record: dict, column: str, *, required: bool, fail) -> int | None:
-    text = _cell(record, column).replace(",", "")
+    text = _cell(record, column)
     if not text:
         if required:
             fail(column, "Required: a price such as 19.99.")
         return None
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
+    number = text.removeprefix("-")
+    # Only plain decimals: no exponents, no "19,99" (which would silently mean 1999).
+    if not PRICE_PATTERN.fullmatch(number) or not any(c.isdigit() for c in number):
         fail(column, f"'{text}' is not a price; write it like 19.99.")
         return None
-    if not amount.is_finite() or amount < 0:
+    if number != text:
         fail(column, f"'{text}' is not a price of 0 or more.")
+        return None
+    amount = Decimal(number.replace(",", ""))
+    if amount * 100 > MAX_PRICE:
+        fail(column, f"Too large: at most {_format_money(MAX_PRICE)}.")
         return None
     if amount != amount.quantize(Decimal("0.01")):
         fail(column, f"'{text}' has more than two decimal places.")
         return None
-    minor = int(amount * 100)
-    if minor > 100_000_000_00:
-        fail(column, "Too large.")
-        return None
-    return minor
+    return int(amount * 100)
 
 
 def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[RowError]:
-    """SKUs that already belong to another product of this merchant cannot move by import."""
+    """SKUs that already belong to another product of this merchant cannot move by import, and
+    a compare-at price the file leaves unchanged must stay above the new price."""
     rows = list(rows)
-    skus = {row.variant["sku"] for row in rows}
-    existing = dict(
-        Variant.objects.filter(merchant=merchant, sku__in=skus).values_list("sku", "product__slug")
-    )
-    return [
-        RowError(
-            row.line,
-            "sku",
-            f"SKU {row.variant['sku']} belongs to product {existing[row.variant['sku']]}, "
-            f"not {row.product['slug']}.",
-        )
-        for row in rows
-        if row.variant["sku"] in existing and existing[row.variant["sku"]] != row.product["slug"]
-    ]
+    existing = {
+        sku: (slug, compare_at)
+        for sku, slug, compare_at in Variant.objects.filter(
+            merchant=merchant, sku__in={row.variant["sku"] for row in rows}
+        ).values_list("sku", "product__slug", "compare_at_price")
+    }
+    errors = []
+    for row in rows:
+        sku = row.variant["sku"]
+        if sku not in existing:
+            continue
+        slug, compare_at = existing[sku]
+        if slug != row.product["slug"]:
+            errors.append(
+                RowError(
+                    row.line,
+                    "sku",
+                    f"SKU {sku} belongs to product {slug}, not {row.product['slug']}.",
+                )
+            )
+        elif (
+            "compare_at_price" not in row.variant
+            and compare_at is not None
+            and compare_at <= row.variant["price"]
+        ):
+            errors.append(
+                RowError(
+                    row.line,
+                    "price",
+                    f"Must be below the compare-at price {_format_money(compare_at)}; add a "
+                    "compare_at_price column to change or clear that.",
+                )
+            )
+    return errors
 
 
 def _apply(rows: list[_Row], *, merchant: Merchant) -> ImportResult:

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
@@ -172,4 +173,8 @@ class CatalogImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if not upload.name.lower().endswith(".csv"):
             raise ValidationError("Upload a .csv file.")
+        # Refused before the file is read into memory (catalog_csv checks it again).
+        limit = settings.CATALOG_CSV_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(f"The file is larger than {limit // 1024 // 1024} MB.")
         return upload

@@ -54,6 +54,9 @@ def image_prepare(upload: UploadedFile) -> PreparedImage:
     original_format = image.format
     # Apply the camera's rotation before the EXIF that carries it is dropped.
     image = ImageOps.exif_transpose(image)
+    # Keep only the pixels: Pillow writes a JPEG comment or a PNG colour profile found in `info`
+    # back out, and either can carry text the uploader did not mean to publish.
+    image.info = {key: value for key, value in image.info.items() if key == "transparency"}
     out_format = original_format if original_format in ACCEPTED_FORMATS else "PNG"
     content = ContentFile(
         _encode(image, out_format), name=f"{uuid.uuid4().hex}.{ACCEPTED_FORMATS[out_format]}"
@@ -94,7 +97,7 @@ def _decode(data: bytes) -> Image.Image:
 def _too_many_pixels(width: int, height: int, max_pixels: int) -> ValidationError:
     return ValidationError(
         f"This image is {width}×{height} pixels; images can have at most "
-        f"{max_pixels / 1_000_000:.0f} megapixels.",
+        f"{max_pixels / 1_000_000:g} megapixels.",
         code="too_many_pixels",
     )
 

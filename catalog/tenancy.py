@@ -26,7 +26,7 @@ def scope_to_merchant(queryset: QuerySet, merchant: Merchant | None) -> QuerySet
     lookup = _MERCHANT_LOOKUPS.get(queryset.model)
     if merchant is None or lookup is None:
         return queryset.none()
-    return queryset.filter(**{lookup: merchant})
+    return queryset.filter(**{lookup: merchant.pk})
 
 
 def scope_for_user(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:

@@ -1,3 +1,5 @@
 """Websocket routes of every app, mounted by liveshop/asgi.py."""
 
-websocket_urlpatterns: list = []
+from events.routing import websocket_urlpatterns as event_routes
+
+websocket_urlpatterns = [*event_routes]

@@ -20,7 +20,9 @@ APPLICATION = {
 
 @pytest.fixture
 def application(db):
-    return MerchantApplication.objects.create(**{**APPLICATION, "website": "https://maple-moss.example"})
+    return MerchantApplication.objects.create(
+        **{**APPLICATION, "website": "https://maple-moss.example"}
+    )
 
 
 def approve_url(application):
@@ -48,7 +50,9 @@ def test_applicant_submits_the_sell_form_and_gets_a_confirmation(
 
 
 def test_sell_form_with_a_bad_email_and_no_name_keeps_nothing(client, db):
-    response = client.post(reverse("catalog:sell"), {**APPLICATION, "business_name": "", "contact_email": "ada@"})
+    response = client.post(
+        reverse("catalog:sell"), {**APPLICATION, "business_name": "", "contact_email": "ada@"}
+    )
 
     assert response.status_code == 400
     page = response.content.decode()
@@ -139,7 +143,9 @@ def test_an_application_is_reviewed_only_once(client_for, platform_staff, applic
 
 
 @pytest.mark.parametrize("role", list(Membership.Role))
-def test_merchant_staff_cannot_review_applications(client_for, make_staff, merchant_a, application, role):
+def test_merchant_staff_cannot_review_applications(
+    client_for, make_staff, merchant_a, application, role
+):
     client = client_for(make_staff(merchant_a, role))
 
     assert client.get(reverse("admin:catalog_merchantapplication_changelist")).status_code == 403

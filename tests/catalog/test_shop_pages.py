@@ -19,11 +19,15 @@ def product_url(product):
 
 def add_photo(product):
     return images.image_store(
-        product=product, upload=ContentFile(image_bytes(size=(1200, 900)), name="p.jpg"), alt_text=product.title
+        product=product,
+        upload=ContentFile(image_bytes(size=(1200, 900)), name="p.jpg"),
+        alt_text=product.title,
     )
 
 
-def test_shop_page_shows_active_products_with_price_availability_and_image(client, merchant_a, make_product):
+def test_shop_page_shows_active_products_with_price_availability_and_image(
+    client, merchant_a, make_product
+):
     beanie = make_product(merchant_a, "Wool Beanie", variants=[{"price": 2400, "stock_on_hand": 3}])
     make_product(
         merchant_a,
@@ -42,7 +46,9 @@ def test_shop_page_shows_active_products_with_price_availability_and_image(clien
     assert photo.image.storage.url(photo.thumbnails["480"]) in page
 
 
-def test_shop_page_does_not_list_another_merchants_products(client, merchant_a, merchant_b, make_product):
+def test_shop_page_does_not_list_another_merchants_products(
+    client, merchant_a, merchant_b, make_product
+):
     make_product(merchant_b, "Other Brand Lamp")
 
     assert "Other Brand Lamp" not in client.get(shop_url()).content.decode()
@@ -53,7 +59,9 @@ def test_shop_page_query_count_does_not_grow_with_products(
     client, merchant_a, make_product, django_assert_num_queries, count
 ):
     for n in range(count):
-        add_photo(make_product(merchant_a, f"Product {n}", variants=[{"price": 100 + n}, {"price": 900}]))
+        add_photo(
+            make_product(merchant_a, f"Product {n}", variants=[{"price": 100 + n}, {"price": 900}])
+        )
 
     # merchant, products with prices and stock, cover images
     with django_assert_num_queries(3):
@@ -82,7 +90,13 @@ def test_product_page_shows_options_prices_stock_and_photos(client, merchant_a, 
         merchant_a,
         "Fleece Hoodie",
         variants=[
-            {"size": "S", "color": "Navy", "price": 4500, "compare_at_price": 6000, "stock_on_hand": 40},
+            {
+                "size": "S",
+                "color": "Navy",
+                "price": 4500,
+                "compare_at_price": 6000,
+                "stock_on_hand": 40,
+            },
             {"size": "M", "color": "Navy", "price": 4500, "stock_on_hand": 2},
             {"size": "L", "color": "Navy", "price": 4500, "stock_on_hand": 0},
         ],
@@ -104,7 +118,9 @@ def test_unpublished_products_have_no_page(client, merchant_a, make_product, sta
     assert client.get(product_url(product)).status_code == 404
 
 
-def test_a_product_is_only_found_under_its_own_merchant(client, merchant_a, merchant_b, make_product):
+def test_a_product_is_only_found_under_its_own_merchant(
+    client, merchant_a, merchant_b, make_product
+):
     product = make_product(merchant_b, "Other Brand Lamp")
 
     response = client.get(reverse("catalog:product", args=["merchant-a", product.slug]))

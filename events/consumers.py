@@ -1,0 +1,147 @@
+"""The websocket of a show, `/ws/events/<slug>/`: a snapshot first, then numbered changes.
+
+The protocol is documented in docs/realtime.md. Every message a client sends is checked here
+(size, rate, JSON shape) and every host command is authorized again by the service it calls.
+"""
+
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from events import realtime, selectors, services
+from events.models import LiveEvent
+
+MAX_FRAME_BYTES = 4096
+FLOOD_LIMIT = (20, 10)  # at most 20 messages in 10 seconds per connection
+FLOOD_CLOSE_AFTER = 3  # warnings before the connection is closed
+
+CLOSE_NOT_FOUND = 4404
+CLOSE_FLOOD = 4429
+
+
+class EventConsumer(AsyncWebsocketConsumer):
+    # Changes arrive through the process's hub (events/realtime.py), so a connection needs no
+    # channel-layer channel of its own: with thousands of viewers that saves a receiver each.
+    channel_layer_alias = None
+    counts_as_viewer = True
+
+    async def connect(self):
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.event = await database_sync_to_async(_open_event)(slug)
+        if self.event is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        # The host console watches the show too, but is not one of its viewers.
+        self.counts_as_viewer = self.scope.get("query_string", b"") != b"console=1"
+        self.buffered: list[tuple[int | None, str]] | None = None
+        self.recent: list[float] = []
+        self.warnings = 0
+        await self.accept()
+        self.hub = realtime.get_hub()
+        await self.hub.join(self.event.pk, self)
+        await self.send_state()
+
+    async def disconnect(self, code):
+        if getattr(self, "hub", None) is not None:
+            await self.hub.leave(self.event.pk, self)
+
+    async def send_state(self):
+        """The snapshot; changes that arrive while it is read are held, then sent if newer."""
+        self.buffered = []
+        try:
+            state = await database_sync_to_async(selectors.event_state)(self.event)
+            await self.send(text_data=realtime.encode(state))
+        finally:
+            held, self.buffered = self.buffered, None
+        for seq, text in held:
+            if seq is None or seq > state["seq"]:
+                await self._send_text(text)
+
+    async def deliver(self, seq: int | None, text: str) -> None:
+        """Called by the hub with a frame already encoded for every viewer."""
+        if self.buffered is not None:
+            self.buffered.append((seq, text))
+        else:
+            await self._send_text(text)
+
+    async def _send_text(self, text: str) -> None:
+        await self.base_send({"type": "websocket.send", "text": text})
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if self._flooding():
+            self.warnings += 1
+            if self.warnings >= FLOOD_CLOSE_AFTER:
+                await self.close(code=CLOSE_FLOOD)
+                return
+            await self.error("flood", "Too many messages; slow down.")
+            return
+        if text_data is None:
+            await self.error("bad_frame", "Send JSON text frames, not binary ones.")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.error("too_large", f"Messages can be at most {MAX_FRAME_BYTES} bytes.")
+            return
+        try:
+            message = json.loads(text_data)
+        except ValueError:
+            await self.error("bad_json", "That message is not valid JSON.")
+            return
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            await self.error("bad_message", 'Messages are JSON objects with a "type".')
+            return
+        await self.dispatch_client_message(message)
+
+    async def dispatch_client_message(self, message: dict):
+        kind, ref = message["type"], message.get("ref")
+        if kind == "sync":
+            await self.send_state()
+        elif kind == "ping":
+            await self.send(text_data=realtime.encode({"type": "pong", "ref": ref}))
+        elif kind == "chat":
+            await self.call(
+                services.chat_post,
+                ref,
+                event=self.event,
+                user=self.scope["user"],
+                body=message.get("body"),
+            )
+        elif kind in services.HOST_COMMANDS:
+            service, arguments = services.HOST_COMMANDS[kind]
+            kwargs = {name: message.get(key) for name, key in arguments.items()}
+            await self.call(service, ref, event=self.event, by=self.scope["user"], **kwargs)
+        else:
+            await self.error("unknown_type", f"Unknown message type {kind[:40]!r}.", ref)
+
+    async def call(self, service, ref, **kwargs):
+        try:
+            await database_sync_to_async(service)(**kwargs)
+        except services.EventError as exc:
+            await self.error(exc.code, exc.message, ref)
+        except (TypeError, ValueError):
+            await self.error("invalid", "That message has a field of the wrong type.", ref)
+        else:
+            await self.send(text_data=realtime.encode({"type": "ok", "ref": ref}))
+
+    async def error(self, code: str, message: str, ref=None):
+        await self.send(
+            text_data=realtime.encode(
+                {"type": "error", "code": code, "message": message, "ref": ref}
+            )
+        )
+
+    def _flooding(self) -> bool:
+        limit, window = FLOOD_LIMIT
+        now = time.monotonic()
+        self.recent = [t for t in self.recent if now - t < window]
+        self.recent.append(now)
+        return len(self.recent) > limit
+
+
+def _open_event(slug: str) -> LiveEvent | None:
+    return (
+        LiveEvent.objects.filter(slug=slug, merchant__is_verified=True)
+        .select_related("merchant")
+        .first()
+    )

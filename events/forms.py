@@ -1,0 +1,62 @@
+from django import forms
+from django.core.exceptions import ValidationError
+
+from events.models import LiveEvent, Platform, ShowProduct
+
+
+class LiveEventForm(forms.ModelForm):
+    purchase_platforms = forms.MultipleChoiceField(
+        choices=Platform.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        initial=[Platform.IOS, Platform.DESKTOP],
+        help_text="Viewers on other platforms watch but cannot buy.",
+    )
+
+    class Meta:
+        model = LiveEvent
+        fields = [
+            "merchant",
+            "title",
+            "slug",
+            "description",
+            "host_name",
+            "scheduled_start",
+            "duration_minutes",
+            "stream_url",
+            "poster_url",
+            "purchase_platforms",
+            "chat_slow_mode_seconds",
+            "chat_blocked_words",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        merchant = cleaned.get("merchant") or getattr(self.instance, "merchant", None)
+        if merchant is not None and not merchant.is_verified:
+            raise ValidationError("Only verified brands can host live shows.")
+        return cleaned
+
+
+class ShowProductFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        merchant_id = self.instance.merchant_id
+        seen = set()
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or form in self.deleted_forms:
+                continue
+            product = form.cleaned_data.get("product")
+            if product is None:
+                continue
+            if merchant_id and product.merchant_id != merchant_id:
+                form.add_error("product", "Only the brand's own products can be in its show.")
+            if product.pk in seen:
+                form.add_error("product", "This product is already in the run of show.")
+            seen.add(product.pk)
+
+
+class ShowProductForm(forms.ModelForm):
+    class Meta:
+        model = ShowProduct
+        fields = ["product", "position"]

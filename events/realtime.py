@@ -1,0 +1,236 @@
+"""How a change reaches every viewer: one message per server process, then a local fan-out.
+
+Channels' usual pattern puts every viewer's channel in a group, so one change becomes one
+channel-layer message per viewer, each decoded, dispatched and JSON-encoded on its own. With
+thousands of viewers that is most of the time from the host's click to the last viewer. Here each
+server process joins an event's group with a single channel (its `Hub`); a change is encoded once,
+sent once per process, and the hub writes the same frame to each of its local viewers.
+
+The hub also keeps the viewer count right across processes: every few seconds each process reports
+its local count with a timestamp (to Redis when REDIS_URL is set), the sum ignores processes that
+stopped reporting, and one process at a time (a short Redis lease) publishes the total. A process
+that dies without running its disconnect handlers therefore drops out of the count on its own.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+import weakref
+from collections import defaultdict
+from typing import Protocol
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+
+log = logging.getLogger(__name__)
+
+FRAME = "event.frame"
+
+
+def group_name(event_id: int) -> str:
+    return f"liveshop.event.{int(event_id)}"
+
+
+def encode(message: dict) -> str:
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
+
+def publish(event_id: int, message: dict) -> None:
+    """Send `message` to every viewer of the event, on every process. Call it after the commit."""
+    async_to_sync(publish_async)(event_id, message)
+
+
+async def publish_async(event_id: int, message: dict) -> None:
+    await get_channel_layer().group_send(
+        group_name(event_id),
+        {"type": FRAME, "event_id": event_id, "seq": message.get("seq"), "text": encode(message)},
+    )
+
+
+class Viewer(Protocol):
+    counts_as_viewer: bool
+
+    async def deliver(self, seq: int | None, text: str) -> None: ...
+
+
+class Hub:
+    """This process's viewers, by event, for one event loop."""
+
+    def __init__(self):
+        self.layer = get_channel_layer()
+        self.process_id = uuid.uuid4().hex
+        self.viewers: dict[int, set[Viewer]] = defaultdict(set)
+        self.channel: str | None = None
+        self.presence = presence_backend(self.process_id)
+        self._reported: set[int] = set()  # events whose count this process must keep reporting
+        self._published: dict[int, int] = {}
+        self._start_lock = asyncio.Lock()
+        self._tasks: list[asyncio.Task] = []
+
+    async def join(self, event_id: int, viewer: Viewer) -> None:
+        await self._start()
+        first_here = not self.viewers[event_id]
+        self.viewers[event_id].add(viewer)
+        self._reported.add(event_id)
+        if first_here:
+            await self.layer.group_add(group_name(event_id), self.channel)
+
+    async def leave(self, event_id: int, viewer: Viewer) -> None:
+        viewers = self.viewers.get(event_id)
+        if viewers is None:
+            return
+        viewers.discard(viewer)
+        if not viewers:
+            del self.viewers[event_id]
+            await self.layer.group_discard(group_name(event_id), self.channel)
+
+    def local_count(self, event_id: int) -> int:
+        return sum(1 for v in self.viewers.get(event_id, ()) if v.counts_as_viewer)
+
+    async def _start(self) -> None:
+        async with self._start_lock:
+            if self.channel is not None:
+                return
+            # The default prefix: channels_redis reads every process-local channel from one key.
+            self.channel = await self.layer.new_channel()
+            self._tasks = [
+                asyncio.create_task(self._receive_forever(), name="liveshop-hub-receive"),
+                asyncio.create_task(self._presence_forever(), name="liveshop-hub-presence"),
+            ]
+
+    async def _receive_forever(self) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(self.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("Hub could not receive from the channel layer; retrying")
+                await asyncio.sleep(1)
+                continue
+            if message.get("type") == FRAME:
+                await self.fan_out(message["event_id"], message.get("seq"), message["text"])
+
+    async def fan_out(self, event_id: int, seq: int | None, text: str) -> None:
+        for viewer in tuple(self.viewers.get(event_id, ())):
+            try:
+                await viewer.deliver(seq, text)
+            except Exception:  # one broken connection must not stop the others
+                log.warning("Could not deliver to a viewer of event %s", event_id, exc_info=True)
+
+    async def _presence_forever(self) -> None:
+        from events import services  # services import this module
+
+        set_viewers = database_sync_to_async(services.event_viewers_set)
+        while True:
+            await asyncio.sleep(settings.LIVESHOP_PRESENCE_INTERVAL)
+            for event_id in tuple(self._reported):
+                try:
+                    local = self.local_count(event_id)
+                    if local:
+                        # Keeps this process in the group where group membership expires (Redis).
+                        await self.layer.group_add(group_name(event_id), self.channel)
+                    else:
+                        self._reported.discard(event_id)
+                    total, is_leader = await self.presence.report(event_id, local)
+                    if is_leader and self._published.get(event_id) != total:
+                        await set_viewers(event_id=event_id, count=total)
+                        self._published[event_id] = total
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("Viewer count update failed for event %s", event_id)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks = []
+        await self.presence.close()
+
+
+_hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop (one per server process in production)."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub
+
+
+async def close_hub() -> None:
+    hub = _hubs.pop(asyncio.get_running_loop(), None)
+    if hub is not None:
+        await hub.close()
+
+
+# --- Viewer counts across processes -------------------------------------------------------------
+
+
+class LocalPresence:
+    """One process (the embedded default): the local count is the count."""
+
+    async def report(self, event_id: int, local_count: int) -> tuple[int, bool]:
+        return local_count, True
+
+    async def close(self) -> None:
+        pass
+
+
+class RedisPresence:
+    """Each process writes `count:timestamp` into a hash per event; stale entries are ignored."""
+
+    def __init__(self, url: str, process_id: str):
+        import redis.asyncio as redis
+
+        self.redis = redis.from_url(url)
+        self.process_id = process_id
+        self.stale_after = settings.LIVESHOP_PRESENCE_STALE_AFTER
+
+    async def report(self, event_id: int, local_count: int) -> tuple[int, bool]:
+        key = f"liveshop:presence:{event_id}"
+        lease = f"liveshop:presence-leader:{event_id}"
+        now = time.time()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            if local_count:
+                pipe.hset(key, self.process_id, f"{local_count}:{now:.3f}")
+            else:
+                pipe.hdel(key, self.process_id)
+            pipe.expire(key, int(self.stale_after * 6))
+            pipe.hgetall(key)
+            pipe.set(lease, self.process_id, nx=True, ex=int(self.stale_after))
+            pipe.get(lease)
+            *_, entries, _, holder = await pipe.execute()
+        total, stale = 0, []
+        for process, value in entries.items():
+            count, _, stamp = value.decode().partition(":")
+            if now - float(stamp) > self.stale_after:
+                stale.append(process)
+            else:
+                total += int(count)
+        if stale:
+            await self.redis.hdel(key, *stale)
+        is_leader = holder is not None and holder.decode() == self.process_id
+        if is_leader:
+            await self.redis.expire(lease, int(self.stale_after))
+        return total, is_leader
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+def presence_backend(process_id: str):
+    if settings.REDIS_URL:
+        return RedisPresence(settings.REDIS_URL, process_id)
+    return LocalPresence()

@@ -1,0 +1,171 @@
+"""Reads for live shows. `event_state` builds both the event page and the websocket snapshot."""
+
+from datetime import timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from catalog.models import Membership, Product, ProductImage, Variant
+from catalog.templatetags.catalog_tags import money
+from events.models import ChatMessage, ChatRestriction, LiveEvent
+
+LOW_STOCK = 5
+CHAT_BACKLOG = 50
+HOST_ROLES = (Membership.Role.OWNER, Membership.Role.HOST)
+
+
+def public_event(slug: str) -> LiveEvent:
+    """An event viewers may open: of a verified merchant, or 404."""
+    return get_object_or_404(
+        LiveEvent.objects.select_related("merchant"), slug=slug, merchant__is_verified=True
+    )
+
+
+def listed_events() -> dict[str, QuerySet[LiveEvent]]:
+    """Shows for the public list: live now, and scheduled ones not long overdue."""
+    shows = LiveEvent.objects.filter(merchant__is_verified=True).select_related("merchant")
+    return {
+        "live": shows.filter(status=LiveEvent.Status.LIVE).order_by("started_at"),
+        "upcoming": shows.filter(
+            status=LiveEvent.Status.SCHEDULED,
+            scheduled_start__gte=timezone.now() - timedelta(hours=6),
+        ).order_by("scheduled_start"),
+    }
+
+
+def can_host_for(user: AbstractBaseUser | AnonymousUser, *, merchant_id: int) -> bool:
+    """Is `user` an owner or host of this verified brand? Reads the database every time, so an
+    account deactivated mid-show loses it at once."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user_id=user.pk,
+        user__is_active=True,
+        merchant_id=merchant_id,
+        merchant__is_verified=True,
+        role__in=HOST_ROLES,
+    ).exists()
+
+
+def can_host(user: AbstractBaseUser | AnonymousUser, event: LiveEvent) -> bool:
+    return can_host_for(user, merchant_id=event.merchant_id)
+
+
+def is_brand_staff(user: AbstractBaseUser | AnonymousUser, event: LiveEvent) -> bool:
+    """Any role at the event's brand (their chat messages are marked as the brand's)."""
+    if not user.is_authenticated:
+        return False
+    return Membership.objects.filter(
+        user_id=user.pk, user__is_active=True, merchant_id=event.merchant_id
+    ).exists()
+
+
+def chat_restriction(*, event: LiveEvent, user_id: int) -> str | None:
+    return (
+        ChatRestriction.objects.filter(event=event, user_id=user_id)
+        .values_list("kind", flat=True)
+        .first()
+    )
+
+
+def stock_state(available: int | None) -> dict:
+    """How a viewer sees stock: plenty, only a few left (with the number), or sold out."""
+    available = max(available or 0, 0)
+    if available == 0:
+        return {"state": "sold_out", "left": 0}
+    if available <= LOW_STOCK:
+        return {"state": "low", "left": available}
+    return {"state": "in_stock", "left": None}
+
+
+def show_products(event: LiveEvent) -> QuerySet[Product]:
+    """The run of show in order, each annotated with its price, currency, stock and cover image."""
+    return (
+        Product.objects.filter(show_entries__event=event)
+        .annotate(
+            from_price=Min("variants__price"),
+            available=Sum("variants__stock_on_hand"),
+            currency=Subquery(
+                Variant.objects.filter(product=OuterRef("pk"))
+                .order_by("price")
+                .values("currency")[:1]
+            ),
+            run_position=Min("show_entries__position", filter=Q(show_entries__event=event)),
+        )
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
+        )
+        .order_by("run_position", "pk")
+    )
+
+
+def product_summary(product: Product) -> dict:
+    """What a viewer needs to show a product in the banner or the purchase tab.
+
+    `product` comes from `show_products` (annotated with price, currency and stock).
+    """
+    images = list(product.images.all())
+    currency = product.currency or "USD"
+    return {
+        "id": product.pk,
+        "title": product.title,
+        "url": product.get_absolute_url(),
+        "image": images[0].thumbnail_url(480) if images else None,
+        "price": product.from_price,
+        "currency": currency,
+        "price_display": money(product.from_price, currency),
+        "stock": stock_state(product.available),
+    }
+
+
+def show_product_summary(event: LiveEvent, product_id: int) -> dict | None:
+    product = show_products(event).filter(pk=product_id).first()
+    return product_summary(product) if product else None
+
+
+def chat_message_json(message: ChatMessage) -> dict:
+    return {
+        "id": message.pk,
+        "author": message.author_name,
+        "body": message.body,
+        "brand": message.is_brand,
+        "at": message.created_at.isoformat(),
+    }
+
+
+def chat_backlog(event: LiveEvent) -> list[dict]:
+    recent = ChatMessage.objects.filter(event=event, deleted_at__isnull=True).order_by("-id")[
+        :CHAT_BACKLOG
+    ]
+    return [chat_message_json(m) for m in reversed(recent)]
+
+
+def event_state(event: LiveEvent) -> dict:
+    """The full state of a show, as the `state` message and the event page's first render."""
+    event = LiveEvent.objects.select_related("merchant").get(pk=event.pk)
+    products = [product_summary(p) for p in show_products(event)]
+    featured = next((p for p in products if p["id"] == event.featured_product_id), None)
+    return {
+        "type": "state",
+        "seq": event.seq,
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "host": event.host_name,
+            "brand": event.merchant.name,
+            "scheduled_start": event.scheduled_start.isoformat(),
+            "duration_minutes": event.duration_minutes,
+            "purchase_platforms": event.purchase_platforms,
+        },
+        "status": event.status,
+        "featured": featured,
+        "banner": event.banner_text,
+        "announcement": event.announcement,
+        "viewers": event.viewer_count,
+        "products": products,
+        "chat": chat_backlog(event),
+        "slow_mode": event.chat_slow_mode_seconds,
+    }

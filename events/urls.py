@@ -1,0 +1,12 @@
+from django.urls import path
+
+from events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("events/", views.event_list, name="list"),
+    path("events/<slug:slug>/", views.event_page, name="event"),
+    path("events/<slug:slug>/console/", views.console, name="console"),
+    path("events/<slug:slug>/console/<str:action>/", views.console_action, name="console_action"),
+]

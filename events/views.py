@@ -1,0 +1,78 @@
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_POST, require_safe
+
+from events import selectors, services
+
+SLOW_MODE_CHOICES = [
+    (0, "Off"),
+    (5, "5 seconds"),
+    (15, "15 seconds"),
+    (30, "30 seconds"),
+    (60, "1 minute"),
+]
+
+
+@require_safe
+def event_list(request):
+    return render(request, "events/list.html", selectors.listed_events())
+
+
+@require_safe
+def event_page(request, slug):
+    event = selectors.public_event(slug)
+    state = selectors.event_state(event)
+    return render(
+        request,
+        "events/event.html",
+        {
+            "event": event,
+            "state": state,
+            "can_host": selectors.can_host(request.user, event),
+        },
+    )
+
+
+@require_safe
+@login_required
+def console(request, slug):
+    event = selectors.public_event(slug)
+    if not selectors.can_host(request.user, event):
+        raise PermissionDenied
+    state = selectors.event_state(event)
+    return render(
+        request,
+        "events/console.html",
+        {"event": event, "state": state, "slow_mode_choices": SLOW_MODE_CHOICES},
+    )
+
+
+@require_POST
+def console_action(request, slug, action):
+    """The host console's commands: the same services, and the same checks, as the websocket."""
+    event = selectors.public_event(slug)
+    if action not in services.HOST_COMMANDS:
+        return JsonResponse({"error": "Unknown action."}, status=404)
+    if not selectors.can_host(request.user, event):
+        return JsonResponse({"error": "Only the brand's hosts can run this show."}, status=403)
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        return JsonResponse({"error": "The request body is not valid JSON."}, status=400)
+    if not isinstance(payload, dict):
+        return JsonResponse({"error": "The request body must be a JSON object."}, status=400)
+    service, arguments = services.HOST_COMMANDS[action]
+    kwargs = {name: payload.get(key) for name, key in arguments.items()}
+    try:
+        result = service(event=event, by=request.user, **kwargs)
+    except services.NotAllowed as exc:
+        return JsonResponse({"error": exc.message}, status=403)
+    except services.EventError as exc:
+        return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
+    except (TypeError, ValueError):
+        return JsonResponse({"error": "A field has the wrong type."}, status=400)
+    return JsonResponse({"ok": True, "seq": result["seq"] if result else None})

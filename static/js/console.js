@@ -1,0 +1,142 @@
+// The host console: commands go to the server over HTTP (CSRF-protected); the show's state comes
+// back over the same websocket viewers use, so the host sees exactly what viewers see.
+import { LiveConnection, websocketUrl } from "./live.js";
+
+const root = document.getElementById("console");
+const $ = (id) => document.getElementById(id);
+const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+let state = JSON.parse($("initial-state").textContent);
+const STATUS = { scheduled: "Scheduled", live: "Live", ended: "Ended", cancelled: "Cancelled" };
+const STOCK = { in_stock: () => "in stock", low: (s) => `only ${s.left} left`, sold_out: () => "sold out" };
+
+async function command(action, body) {
+  $("feedback").textContent = "";
+  const response = await fetch(root.dataset.actions.replace("ACTION", action), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+    body: JSON.stringify(body),
+    credentials: "same-origin",
+  });
+  const reply = await response.json().catch(() => ({ error: "The server did not answer." }));
+  if (!response.ok) $("feedback").textContent = reply.error;
+  return response.ok;
+}
+
+function button(label, onClick, className = "") {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.textContent = label;
+  element.className = className;
+  element.addEventListener("click", onClick);
+  return element;
+}
+
+function renderStatus() {
+  $("status").textContent = STATUS[state.status];
+  $("go-live").disabled = state.status !== "scheduled";
+  $("end-show").disabled = state.status !== "live";
+  $("viewer-count").textContent = state.viewers;
+}
+
+function renderRunOfShow() {
+  $("run-of-show").replaceChildren(
+    ...state.products.map((product) => {
+      const item = document.createElement("li");
+      const featured = state.featured?.id === product.id;
+      item.classList.toggle("featured", featured);
+      const info = document.createElement("div");
+      info.className = "info";
+      const title = document.createElement("strong");
+      title.textContent = product.title;
+      const meta = document.createElement("div");
+      meta.textContent = `${product.price_display} · ${STOCK[product.stock.state](product.stock)}`;
+      info.append(title, meta);
+      const feature = button(featured ? "Featured" : "Feature", () => command("feature", { product_id: product.id }));
+      feature.disabled = featured;
+      feature.setAttribute("aria-label", `Feature ${product.title}`);
+      item.append(info, feature);
+      return item;
+    }),
+  );
+}
+
+function chatItem(message) {
+  const item = document.createElement("li");
+  item.dataset.messageId = message.id;
+  item.classList.toggle("brand", message.brand);
+  const author = document.createElement("strong");
+  author.textContent = message.author;
+  const body = document.createElement("span");
+  body.textContent = message.body;
+  const tools = document.createElement("span");
+  tools.className = "tools";
+  tools.append(button("Delete", () => command("chat_delete", { message_id: message.id })));
+  if (!message.brand) {
+    tools.append(
+      button("Mute", () => command("chat_restrict", { message_id: message.id, kind: "mute" })),
+      button("Ban", () => command("chat_restrict", { message_id: message.id, kind: "ban" })),
+    );
+  }
+  item.append(author, body, tools);
+  return item;
+}
+
+function renderChat() {
+  $("chat").replaceChildren(...state.chat.map(chatItem));
+  $("chat").scrollTop = $("chat").scrollHeight;
+}
+
+function renderAll() {
+  renderStatus();
+  renderRunOfShow();
+  renderChat();
+  $("slow-mode").value = String(state.slow_mode);
+}
+
+const handlers = {
+  status: (m) => { state.status = m.status; renderStatus(); },
+  featured: (m) => { state.featured = m.product; renderRunOfShow(); },
+  viewers: (m) => { state.viewers = m.count; renderStatus(); },
+  stock: (m) => {
+    for (const product of state.products) if (product.id === m.product_id) product.stock = m.stock;
+    renderRunOfShow();
+  },
+  banner: (m) => { state.banner = m.text; },
+  announcement: (m) => { state.announcement = m.text; },
+  slow_mode: (m) => { state.slow_mode = m.seconds; $("slow-mode").value = String(m.seconds); },
+  chat: (m) => { state.chat.push(m.message); $("chat").append(chatItem(m.message)); $("chat").scrollTop = $("chat").scrollHeight; },
+  chat_deleted: (m) => {
+    const ids = new Set(m.ids);
+    state.chat = state.chat.filter((message) => !ids.has(message.id));
+    for (const id of ids) $("chat").querySelector(`[data-message-id="${id}"]`)?.remove();
+  },
+  error: (m) => { $("feedback").textContent = m.message; },
+};
+
+const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
+  onState: (snapshot) => { state = snapshot; renderAll(); },
+  onMessage: (message) => handlers[message.type]?.(message),
+});
+
+for (const id of ["go-live", "end-show"]) {
+  $(id).addEventListener("click", () => {
+    const to = $(id).dataset.status;
+    if (to === "ended" && !confirm("End the show for every viewer?")) return;
+    command("status", { status: to });
+  });
+}
+$("unfeature").addEventListener("click", () => command("feature", { product_id: null }));
+$("banner-form").addEventListener("submit", (e) => { e.preventDefault(); command("banner", { text: $("banner-input").value }); });
+$("banner-clear").addEventListener("click", () => { $("banner-input").value = ""; command("banner", { text: "" }); });
+$("announcement-form").addEventListener("submit", (e) => { e.preventDefault(); command("announcement", { text: $("announcement-input").value }); });
+$("announcement-clear").addEventListener("click", () => { $("announcement-input").value = ""; command("announcement", { text: "" }); });
+$("slow-mode").addEventListener("change", () => command("slow_mode", { seconds: Number($("slow-mode").value) }));
+$("chat-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const reply = await connection.request({ type: "chat", body: $("chat-input").value });
+  if (reply.type === "ok") $("chat-input").value = "";
+  else $("feedback").textContent = reply.message;
+});
+
+renderAll();
+window.liveshop = { connection, get state() { return state; } };

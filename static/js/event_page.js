@@ -1,0 +1,233 @@
+// The viewer's event page: renders the show's state and follows the host in real time.
+// Everything from the server is written with textContent, never as HTML.
+import { LiveConnection, countdownText, localStartText, websocketUrl } from "./live.js";
+import { attachStream } from "./player.js";
+
+const root = document.getElementById("show");
+const $ = (id) => document.getElementById(id);
+let state = JSON.parse($("initial-state").textContent);
+
+const STOCK_TEXT = { in_stock: () => "In stock", low: (s) => `Only ${s.left} left`, sold_out: () => "Sold out" };
+
+function stockText(stock) {
+  return STOCK_TEXT[stock.state](stock);
+}
+
+function renderStatus() {
+  root.dataset.status = state.status;
+  syncVideo();
+  $("live-badge").hidden = state.status !== "live";
+  $("pre-show").hidden = state.status !== "scheduled";
+  $("ended").hidden = !["ended", "cancelled"].includes(state.status);
+  $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";
+}
+
+function renderBanner() {
+  const product = state.featured;
+  const banner = $("purchase-banner");
+  banner.hidden = !product && !state.banner;
+  banner.classList.toggle("text-only", !product);
+  $("banner-text").textContent = state.banner || "";
+  $("banner-text").hidden = !state.banner;
+  if (!product) return;
+  $("banner-title").textContent = product.title;
+  $("banner-price").textContent = product.price_display;
+  $("banner-stock").textContent = stockText(product.stock);
+  $("banner-stock").dataset.state = product.stock.state;
+  const image = $("banner-image");
+  image.hidden = !product.image;
+  if (product.image) image.src = product.image;
+  const buy = $("banner-buy");
+  buy.href = product.url;
+  buy.setAttribute("aria-label", `Buy ${product.title}`);
+  buy.classList.toggle("disabled", product.stock.state === "sold_out");
+}
+
+function productItem(product) {
+  const item = document.createElement("li");
+  item.className = "show-product";
+  item.dataset.productId = product.id;
+  item.classList.toggle("featured", state.featured?.id === product.id);
+  if (product.image) {
+    const img = document.createElement("img");
+    img.src = product.image;
+    img.alt = "";
+    img.width = 64;
+    img.height = 64;
+    img.loading = "lazy";
+    item.append(img);
+  }
+  const body = document.createElement("div");
+  const title = document.createElement("p");
+  title.className = "title";
+  title.textContent = product.title;
+  const price = document.createElement("p");
+  price.className = "price";
+  price.textContent = product.price_display;
+  const stock = document.createElement("span");
+  stock.className = "stock";
+  stock.dataset.state = product.stock.state;
+  stock.textContent = stockText(product.stock);
+  price.append(" ", stock);
+  body.append(title, price);
+  const buy = document.createElement("a");
+  buy.className = "buy";
+  buy.href = product.url;
+  buy.target = "_blank";
+  buy.rel = "noopener";
+  buy.textContent = "Buy";
+  buy.setAttribute("aria-label", `Buy ${product.title}`);
+  item.append(body, buy);
+  return item;
+}
+
+function renderProducts() {
+  $("show-products").replaceChildren(...state.products.map(productItem));
+  document.querySelectorAll(".open-drawer .count").forEach((el) => (el.textContent = state.products.length));
+}
+
+function chatItem(message) {
+  const item = document.createElement("li");
+  item.dataset.messageId = message.id;
+  item.classList.toggle("brand", message.brand);
+  const author = document.createElement("strong");
+  author.textContent = message.author;
+  const body = document.createElement("span");
+  body.textContent = ` ${message.body}`;
+  item.append(author, body);
+  return item;
+}
+
+function renderChat() {
+  $("chat").replaceChildren(...state.chat.map(chatItem));
+  scrollChat();
+}
+
+function scrollChat() {
+  const chat = $("chat");
+  chat.scrollTop = chat.scrollHeight;
+}
+
+function renderAll() {
+  renderStatus();
+  renderBanner();
+  renderProducts();
+  renderChat();
+  $("viewer-count").textContent = state.viewers;
+  $("announcement").textContent = state.announcement;
+  $("announcement").hidden = !state.announcement;
+}
+
+function applyStock(productId, stock) {
+  for (const product of state.products) if (product.id === productId) product.stock = stock;
+  if (state.featured?.id === productId) state.featured.stock = stock;
+}
+
+const handlers = {
+  status: (m) => { state.status = m.status; renderStatus(); },
+  featured: (m) => { state.featured = m.product; renderBanner(); renderProducts(); },
+  banner: (m) => { state.banner = m.text; renderBanner(); },
+  announcement: (m) => { state.announcement = m.text; $("announcement").textContent = m.text; $("announcement").hidden = !m.text; },
+  viewers: (m) => { state.viewers = m.count; $("viewer-count").textContent = m.count; },
+  stock: (m) => { applyStock(m.product_id, m.stock); renderBanner(); renderProducts(); },
+  slow_mode: (m) => { state.slow_mode = m.seconds; },
+  chat: (m) => {
+    state.chat = [...state.chat, m.message].slice(-200);
+    $("chat").append(chatItem(m.message));
+    while ($("chat").children.length > 200) $("chat").firstElementChild.remove();
+    scrollChat();
+  },
+  chat_deleted: (m) => {
+    const ids = new Set(m.ids);
+    state.chat = state.chat.filter((message) => !ids.has(message.id));
+    for (const id of ids) $("chat").querySelector(`[data-message-id="${id}"]`)?.remove();
+  },
+  error: (m) => showChatError(m.message),
+};
+
+function showChatError(text) {
+  const error = $("chat-error");
+  if (error) error.textContent = text;
+}
+
+const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
+  onState: (snapshot) => { state = snapshot; renderAll(); },
+  onMessage: (message) => handlers[message.type]?.(message),
+  onStatus: (status) => root.classList.toggle("reconnecting", status === "reconnecting"),
+});
+
+// Chat
+$("chat-form")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const input = $("chat-input");
+  const body = input.value.trim();
+  if (!body) return;
+  const reply = await connection.request({ type: "chat", body });
+  if (reply.type === "ok") {
+    input.value = "";
+    showChatError("");
+  } else {
+    showChatError(reply.message);
+  }
+});
+
+// Tabs and the phone drawer
+function selectTab(name) {
+  for (const tab of ["products", "chat"]) {
+    const selected = tab === name;
+    $(`tab-${tab}`).setAttribute("aria-selected", String(selected));
+    $(`tab-${tab}`).tabIndex = selected ? 0 : -1;
+    $(`panel-${tab}`).hidden = !selected;
+  }
+  if (name === "chat") scrollChat();
+}
+$("tab-products").addEventListener("click", () => selectTab("products"));
+$("tab-chat").addEventListener("click", () => selectTab("chat"));
+$("side").querySelector('[role="tablist"]').addEventListener("keydown", (event) => {
+  if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+  const next = $("tab-products").getAttribute("aria-selected") === "true" ? "chat" : "products";
+  selectTab(next);
+  $(`tab-${next}`).focus();
+});
+document.querySelectorAll(".open-drawer").forEach((button) =>
+  button.addEventListener("click", () => {
+    selectTab(button.dataset.tab);
+    $("side").classList.add("open");
+    $("close-drawer").focus();
+  }),
+);
+$("close-drawer").addEventListener("click", () => $("side").classList.remove("open"));
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") $("side").classList.remove("open");
+});
+
+// Video: the stream plays while the show is live; before and after it, the poster and a panel.
+const video = $("video");
+video.loop = true;
+let streamAttached = false;
+function syncVideo() {
+  if (state.status === "live" && !streamAttached) {
+    attachStream(video, root.dataset.stream);
+    streamAttached = true;
+  } else if (state.status !== "live" && streamAttached) {
+    video.pause();
+  }
+}
+$("unmute").addEventListener("click", () => {
+  video.muted = !video.muted;
+  $("unmute").textContent = video.muted ? "Unmute" : "Mute";
+  $("unmute").setAttribute("aria-pressed", String(!video.muted));
+  video.play().catch(() => {});
+});
+
+// Countdown in the viewer's own time zone
+const start = new Date(state.event.scheduled_start);
+$("start-time").textContent = localStartText(start);
+function tick() {
+  $("countdown").textContent = start > new Date() ? `Starts in ${countdownText(start)}` : "Starting soon";
+}
+tick();
+setInterval(tick, 1000);
+
+renderAll();
+window.liveshop = { connection, get state() { return state; } };

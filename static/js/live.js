@@ -1,0 +1,98 @@
+// The realtime client of a show (protocol: docs/realtime.md).
+// It keeps the last `seq`; a gap means a message was missed, so it asks for the full state again.
+// On a dropped connection it reconnects with exponential backoff and jitter, then gets a fresh state.
+
+export class LiveConnection {
+  constructor(url, { onState, onMessage, onStatus = () => {} }) {
+    this.url = url;
+    this.onState = onState;
+    this.onMessage = onMessage;
+    this.onStatus = onStatus;
+    this.seq = null;
+    this.attempt = 0;
+    this.pending = new Map();
+    this.nextRef = 1;
+    this.connect();
+  }
+
+  connect() {
+    const socket = new WebSocket(this.url);
+    this.socket = socket;
+    this.seq = null;
+    socket.addEventListener("open", () => {
+      this.attempt = 0;
+      this.onStatus("connected");
+    });
+    socket.addEventListener("message", (event) => this.handle(JSON.parse(event.data)));
+    socket.addEventListener("close", (event) => {
+      if (this.socket !== socket) return;
+      this.onStatus("reconnecting");
+      if (event.code === 4404) return; // the show does not exist
+      // 0.5 s, 1 s, 2 s ... up to 30 s, each spread by up to half again so clients do not stampede.
+      const base = Math.min(30000, 500 * 2 ** this.attempt++);
+      setTimeout(() => this.connect(), base + Math.random() * base * 0.5);
+    });
+  }
+
+  handle(message) {
+    if (message.type === "state") {
+      this.seq = message.seq;
+      this.onState(message);
+      return;
+    }
+    if (message.type === "ok" || message.type === "error") {
+      const resolve = this.pending.get(message.ref);
+      this.pending.delete(message.ref);
+      if (resolve) resolve(message);
+      else if (message.type === "error") this.onMessage(message);
+      return;
+    }
+    if (message.type === "pong") return;
+    if (this.seq === null) return; // the snapshot is on its way
+    if (message.seq <= this.seq) return; // already part of the state we have
+    if (message.seq !== this.seq + 1) {
+      this.seq = null;
+      this.send({ type: "sync" }); // missed something: start again from a snapshot
+      return;
+    }
+    this.seq = message.seq;
+    this.onMessage(message);
+  }
+
+  send(message) {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  // Sends a command and resolves with the server's {"type": "ok"} or {"type": "error"}.
+  request(message) {
+    const ref = this.nextRef++;
+    return new Promise((resolve) => {
+      this.pending.set(ref, resolve);
+      this.send({ ...message, ref });
+    });
+  }
+}
+
+export function countdownText(date, now = new Date()) {
+  let seconds = Math.max(0, Math.round((date - now) / 1000));
+  const days = Math.floor(seconds / 86400);
+  seconds %= 86400;
+  const hours = Math.floor(seconds / 3600);
+  seconds %= 3600;
+  const minutes = Math.floor(seconds / 60);
+  seconds %= 60;
+  const parts = days ? [`${days}d`, `${hours}h`, `${minutes}m`] : hours ? [`${hours}h`, `${minutes}m`, `${seconds}s`] : [`${minutes}m`, `${seconds}s`];
+  return parts.join(" ");
+}
+
+// "Sun, Nov 28, 7:00 PM EST" in the viewer's own time zone.
+export function localStartText(date) {
+  return new Intl.DateTimeFormat(undefined, {
+    weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short",
+  }).format(date);
+}
+
+export function websocketUrl(path) {
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${scheme}//${location.host}${path}`;
+}

@@ -1,0 +1,122 @@
+"""Fixtures for live shows: a brand with a show, its staff, and websocket clients."""
+
+from datetime import timedelta
+
+import pytest
+import pytest_asyncio
+from channels.db import database_sync_to_async
+from channels.layers import channel_layers
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from catalog.models import Membership
+from events import realtime, services
+from events.models import LiveEvent
+from liveshop.asgi import application
+
+ORIGIN = (b"origin", b"http://127.0.0.1:8000")
+
+
+@pytest.fixture
+def brand(make_merchant):
+    return make_merchant("waltmart")
+
+
+@pytest.fixture
+def show_products(brand, make_product):
+    return [
+        make_product(
+            brand, "Noise-Cancelling Headphones", variants=[{"price": 19900, "stock_on_hand": 40}]
+        ),
+        make_product(brand, "Robot Vacuum", variants=[{"price": 24900, "stock_on_hand": 3}]),
+        make_product(brand, "Air Fryer", variants=[{"price": 11900, "stock_on_hand": 0}]),
+    ]
+
+
+@pytest.fixture
+def make_event(brand, show_products):
+    def make(slug="cyber-week-live", *, status=LiveEvent.Status.LIVE, merchant=None, products=None):
+        event = LiveEvent.objects.create(
+            merchant=merchant or brand,
+            title=slug.replace("-", " ").title(),
+            slug=slug,
+            host_name="Jason Derulo",
+            scheduled_start=timezone.now() + timedelta(days=2),
+            stream_url="https://stream.example/live/index.m3u8",
+            status=status,
+        )
+        services.run_of_show_set(
+            event=event, product_ids=[p.pk for p in (products or show_products)]
+        )
+        return event
+
+    return make
+
+
+@pytest.fixture
+def live_event(make_event):
+    return make_event()
+
+
+@pytest.fixture
+def host(brand, make_staff):
+    return make_staff(brand, Membership.Role.HOST, username="host")
+
+
+@pytest.fixture
+def viewer(db):
+    return get_user_model().objects.create_user("viewer", "viewer@example.com", "viewer-password")
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Every message the services publish, in order (captured instead of sent)."""
+    sent = []
+    monkeypatch.setattr(realtime, "publish", lambda event_id, message: sent.append(message))
+    return sent
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+@pytest_asyncio.fixture
+async def connect(settings):
+    """Open websocket connections to a show, as a guest or as `user`; all closed afterwards."""
+    # Viewer counts take a seq too; tests about counts shorten this interval themselves.
+    settings.LIVESHOP_PRESENCE_INTERVAL = 3600
+    channel_layers.backends.clear()  # a fresh layer for this test's event loop
+    opened = []
+
+    async def open_connection(
+        slug="cyber-week-live", user=None, origin=ORIGIN, query="", expect_state=True
+    ):
+        headers = [origin] if origin else []
+        if user is not None:
+            headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+        path = f"/ws/events/{slug}/" + (f"?{query}" if query else "")
+        communicator = WebsocketCommunicator(application, path, headers=headers)
+        connected, code = await communicator.connect()
+        communicator.close_code = code
+        communicator.connected = connected
+        opened.append(communicator)
+        if connected and expect_state:
+            communicator.state = await communicator.receive_json_from(timeout=5)
+        return communicator
+
+    yield open_connection
+    for communicator in opened:
+        await communicator.disconnect()
+    await realtime.close_hub()
+
+
+async def receive_type(communicator, kind, timeout=3):
+    """The next message of type `kind`, skipping others (such as viewer counts)."""
+    while True:
+        message = await communicator.receive_json_from(timeout=timeout)
+        if message["type"] == kind:
+            return message

@@ -1,0 +1,213 @@
+"""liveshop/settings.py: what each environment produces, checked in a fresh process.
+
+Settings are read once per process, so every case starts Python with an environment built from
+scratch (only PATH, plus the variables under test) and an empty env file, so that a developer's
+`.env` never leaks in.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+# Printed by a fresh process: what the project actually runs on, not just the raw settings.
+DESCRIBE = """
+import json
+import re
+import django
+django.setup()
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import caches
+from django.core.files.storage import storages
+from django.db import connection
+print(json.dumps({
+    "debug": settings.DEBUG,
+    "allowed_hosts": settings.ALLOWED_HOSTS,
+    "csrf_trusted_origins": settings.CSRF_TRUSTED_ORIGINS,
+    "db_vendor": connection.vendor,
+    "db_name": str(connection.settings_dict["NAME"]),
+    "db_host": connection.settings_dict["HOST"],
+    "channel_layer": type(get_channel_layer()).__name__,
+    "channel_hosts": [h["address"] for h in getattr(get_channel_layer(), "hosts", [])],
+    "cache": type(caches["default"]).__name__,
+    "storage": type(storages["default"]).__name__,
+    "storage_bucket": getattr(storages["default"], "bucket_name", None),
+    "storage_endpoint": getattr(storages["default"], "endpoint_url", None),
+    "media_root": str(settings.MEDIA_ROOT),
+    "staticfiles": settings.STORAGES["staticfiles"]["BACKEND"],
+    "stripe": [settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY,
+               settings.STRIPE_WEBHOOK_SECRET],
+    "payments_test_mode": settings.PAYMENTS_ALLOW_TEST_MODE,
+    "ssl_redirect": getattr(settings, "SECURE_SSL_REDIRECT", False),
+}))
+"""
+
+
+def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """Run `python <args>` in the repository with only PATH and `env` in its environment."""
+    empty_env_file = tmp_path / "empty.env"
+    empty_env_file.touch()
+    environment = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "liveshop.settings",
+        "ENV_FILE": str(empty_env_file),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=REPO,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def describe(tmp_path: Path, **env: str) -> dict:
+    result = run(["-c", DESCRIBE], tmp_path, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def production_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "shop.example.com",
+        "CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+    }
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    # given DEBUG off and no SECRET_KEY
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    # when any management command starts
+    result = run(["manage.py", "check"], tmp_path, **env)
+    # then it stops, saying what is missing and how to make one
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+    assert "secrets.token_urlsafe" in result.stderr
+
+
+def test_an_empty_secret_key_counts_as_missing(tmp_path):
+    result = run(["manage.py", "check"], tmp_path, **production_env(tmp_path) | {"SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_deploy_check_is_clean_with_a_production_environment(tmp_path):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        tmp_path,
+        **production_env(tmp_path),
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "System check identified no issues" in result.stdout
+    assert "WARNING" not in output
+
+
+def test_production_environment_turns_on_https_and_hashed_static_files(tmp_path):
+    settings = describe(tmp_path, **production_env(tmp_path))
+    assert settings["debug"] is False
+    assert settings["allowed_hosts"] == ["shop.example.com"]
+    assert settings["csrf_trusted_origins"] == ["https://shop.example.com"]
+    assert settings["ssl_redirect"] is True
+    assert settings["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    # the built-in fake payment provider is off unless asked for on purpose
+    assert settings["payments_test_mode"] is False
+
+
+def test_no_environment_runs_the_embedded_default(tmp_path):
+    settings = describe(tmp_path)
+    assert settings["debug"] is True
+    assert settings["allowed_hosts"] == ["127.0.0.1", "localhost", "[::1]"]
+    assert settings["db_vendor"] == "sqlite"
+    assert settings["db_name"] == str(REPO / "db.sqlite3")
+    assert settings["channel_layer"] == "InMemoryChannelLayer"
+    assert settings["cache"] == "LocMemCache"
+    assert settings["storage"] == "FileSystemStorage"
+    assert settings["media_root"] == str(REPO / "media")
+    assert settings["stripe"] == ["", "", ""]
+    assert settings["payments_test_mode"] is True
+
+
+def test_database_url_selects_postgresql(tmp_path):
+    settings = describe(tmp_path, DATABASE_URL="postgres://shop:pw@db.internal:5432/liveshop")
+    assert settings["db_vendor"] == "postgresql"
+    assert settings["db_name"] == "liveshop"
+    assert settings["db_host"] == "db.internal"
+
+
+def test_redis_url_moves_the_channel_layer_and_cache_to_redis(tmp_path):
+    settings = describe(tmp_path, REDIS_URL="redis://cache.internal:6379/2")
+    assert settings["channel_layer"] == "RedisChannelLayer"
+    assert settings["channel_hosts"] == ["redis://cache.internal:6379/2"]
+    assert settings["cache"] == "RedisCache"
+
+
+def test_a_bucket_name_moves_media_to_s3(tmp_path):
+    settings = describe(
+        tmp_path,
+        AWS_STORAGE_BUCKET_NAME="liveshop-media",
+        AWS_S3_ENDPOINT_URL="https://s3.example.net",
+    )
+    assert settings["storage"] == "S3Storage"
+    assert settings["storage_bucket"] == "liveshop-media"
+    assert settings["storage_endpoint"] == "https://s3.example.net"
+
+
+def test_stripe_keys_come_from_the_environment(tmp_path):
+    settings = describe(
+        tmp_path,
+        STRIPE_SECRET_KEY="sk_test_123",
+        STRIPE_PUBLISHABLE_KEY="pk_test_456",
+        STRIPE_WEBHOOK_SECRET="whsec_789",
+    )
+    assert settings["stripe"] == ["sk_test_123", "pk_test_456", "whsec_789"]
+
+
+def test_real_environment_wins_over_the_env_file(tmp_path):
+    env_file = tmp_path / "custom.env"
+    env_file.write_text("DEBUG=false\nSECRET_KEY=from-the-file-" + "x" * 50 + "\n")
+    # the file is read: DEBUG off with its SECRET_KEY starts fine
+    from_file = describe(tmp_path, ENV_FILE=str(env_file))
+    assert from_file["debug"] is False
+    # and a variable set in the environment beats the file
+    overridden = describe(tmp_path, ENV_FILE=str(env_file), DEBUG="true")
+    assert overridden["debug"] is True
+
+
+def test_env_example_lists_every_variable_settings_read():
+    source = (REPO / "liveshop" / "settings.py").read_text()
+    read = set(re.findall(r"env\.\w+\(\s*\"([A-Z][A-Z0-9_]*)\"", source))
+    example = (REPO / ".env.example").read_text()
+    listed = set(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
+    assert {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY"} <= read
+    assert read - listed == set()
+
+
+ALL_SETTINGS = """
+import django
+django.setup()
+from django.conf import settings
+for name in sorted(dir(settings)):
+    if name.isupper():
+        print(name, repr(getattr(settings, name)))
+"""
+
+
+def test_copying_env_example_to_env_keeps_the_embedded_default(tmp_path):
+    # the uncommented lines of .env.example are the defaults, and the file parses
+    with_example = run(["-c", ALL_SETTINGS], tmp_path, ENV_FILE=str(REPO / ".env.example"))
+    without = run(["-c", ALL_SETTINGS], tmp_path)
+    assert with_example.returncode == 0, with_example.stderr
+    assert with_example.stdout.splitlines() == without.stdout.splitlines()
