@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from catalog.models import Category, Currency, Merchant, Product, Variant, sku_validator
+from catalog.signals import stock_changed_on_commit
 
 COLUMNS = [
     "product_slug",
@@ -129,7 +130,13 @@ def catalog_import_csv(*, merchant: Merchant, data: bytes) -> ImportResult:
     """
     rows = _parse(data, merchant=merchant)
     with transaction.atomic():
-        return _apply(rows, merchant=merchant)
+        result = _apply(rows, merchant=merchant)
+        stock_changed_on_commit(
+            Product.objects.filter(
+                merchant=merchant, slug__in={r.product["slug"] for r in rows}
+            ).values_list("pk", flat=True)
+        )
+    return result
 
 
 def _parse(data: bytes, *, merchant: Merchant) -> list[_Row]:

@@ -197,6 +197,7 @@ class RedisPresence:
         self.redis = redis.from_url(url)
         self.process_id = process_id
         self.stale_after = settings.LIVESHOP_PRESENCE_STALE_AFTER
+        self.lease_seconds = max(1, round(self.stale_after))
 
     async def report(self, event_id: int, local_count: int) -> tuple[int, bool]:
         key = f"liveshop:presence:{event_id}"
@@ -207,9 +208,9 @@ class RedisPresence:
                 pipe.hset(key, self.process_id, f"{local_count}:{now:.3f}")
             else:
                 pipe.hdel(key, self.process_id)
-            pipe.expire(key, int(self.stale_after * 6))
+            pipe.expire(key, self.lease_seconds * 6)
             pipe.hgetall(key)
-            pipe.set(lease, self.process_id, nx=True, ex=int(self.stale_after))
+            pipe.set(lease, self.process_id, nx=True, ex=self.lease_seconds)
             pipe.get(lease)
             *_, entries, _, holder = await pipe.execute()
         total, stale = 0, []
@@ -223,7 +224,7 @@ class RedisPresence:
             await self.redis.hdel(key, *stale)
         is_leader = holder is not None and holder.decode() == self.process_id
         if is_leader:
-            await self.redis.expire(lease, int(self.stale_after))
+            await self.redis.expire(lease, self.lease_seconds)
         return total, is_leader
 
     async def close(self) -> None:
