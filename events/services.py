@@ -18,6 +18,22 @@ CHAT_MAX_LENGTH = 500
 CHAT_RATE = (5, 10)  # at most 5 messages in 10 seconds per viewer
 BANNER_MAX_LENGTH = 140
 ANNOUNCEMENT_MAX_LENGTH = 280
+# What a brand chooses when it schedules a show; the live state is changed only by the services below.
+SCHEDULE_FIELDS = frozenset(
+    {
+        "title",
+        "slug",
+        "description",
+        "host_name",
+        "scheduled_start",
+        "duration_minutes",
+        "stream_url",
+        "poster_url",
+        "purchase_platforms",
+        "chat_slow_mode_seconds",
+        "chat_blocked_words",
+    }
+)
 
 Status = LiveEvent.Status
 # status -> statuses it may move to
@@ -70,6 +86,8 @@ def merchant_may_host(merchant: Merchant) -> None:
 
 def event_schedule(*, merchant: Merchant, by: AbstractBaseUser, **fields) -> LiveEvent:
     """Create a scheduled show for a verified brand. Raises NotAllowed, ValidationError."""
+    if unknown := fields.keys() - SCHEDULE_FIELDS:
+        raise TypeError(f"A show cannot be scheduled with {', '.join(sorted(unknown))}.")
     merchant_may_host(merchant)
     if not (is_platform_staff(by) or selectors.can_host_for(by, merchant_id=merchant.pk)):
         raise NotAllowed("Only the brand's owner and hosts can schedule its shows.")
@@ -138,8 +156,10 @@ def event_feature_product(
 ) -> dict:
     """Show `product_id` in every viewer's banner (None clears it).
 
-    Raises NotAllowed, InvalidTransition (show over), NotInRunOfShow.
+    Raises NotAllowed, InvalidTransition (show over), NotInRunOfShow, InvalidInput.
     """
+    if product_id is not None and (not isinstance(product_id, int) or isinstance(product_id, bool)):
+        raise InvalidInput("Choose a product of the run of show.")
     with transaction.atomic():
         event = _locked_for_host(event, by)
         _require_open(event)

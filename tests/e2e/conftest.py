@@ -1,6 +1,7 @@
 """Browser tests: Debian's Chromium, driven by Playwright's sync API, against pytest-django's
 `live_server` (Django's WSGI handler in a thread, with static files from the finders and media from
-MEDIA_ROOT). Playwright never downloads a browser here.
+MEDIA_ROOT), or against `asgi_server` (a real daphne process) for pages that need the websocket.
+Playwright never downloads a browser here.
 
 Mark every test `@pytest.mark.browser`; `pytest -m "not browser"` leaves them out. Tests here are
 sync: while the browser is open, Playwright's event loop is marked as running in this thread.
@@ -11,7 +12,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests import servers
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -23,6 +28,16 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
+# What a site sees of an iPhone 15 in Safari (Chromium keeps its own engine and codecs).
+IPHONE = {
+    "viewport": PHONE,
+    "is_mobile": True,
+    "has_touch": True,
+    "user_agent": (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+    ),
+}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -80,3 +95,26 @@ def screenshot() -> Callable[[Page, str], None]:
             page.screenshot(path=SCREENSHOTS / f"{name}.png")
 
     return save
+
+
+@pytest.fixture
+def asgi_server(transactional_db) -> Iterator[servers.Server]:
+    """daphne serving this project (HTTP and websockets) against the test database, in its own
+    process; `asgi_server.http` is its base URL. Stopped before the database is flushed.
+
+    Pages with a live show need it: `live_server` speaks WSGI only. The test writes data with the
+    ORM (transactional, so the server sees it at once); uploads go to this test's MEDIA_ROOT, which
+    the server serves too. Viewer counts are reported every half second.
+    """
+    with servers.asgi_server(
+        LIVESHOP_PRESENCE_INTERVAL="0.5", MEDIA_ROOT=str(settings.MEDIA_ROOT)
+    ) as server:
+        yield server
+
+
+def sign_in(context: BrowserContext, server: servers.Server, user) -> None:
+    """Give the browser context a session of `user` on `server`, as if they had logged in."""
+    client = Client()
+    client.force_login(user)
+    session = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": server.http}])
