@@ -258,6 +258,9 @@ class ProductAdmin(MerchantScopedAdmin):
     inlines = [VariantInline, ProductImageInline]
     actions = ["make_active", "make_draft", "archive"]
     change_list_template = "admin/catalog/product/change_list.html"
+    # Explicit: the aggregate annotations below make Django drop Meta.ordering, and autocomplete
+    # pages through this queryset.
+    ordering = ["title", "pk"]
 
     def get_queryset(self, request):
         return (
@@ -454,8 +457,8 @@ class ProductImageAdmin(MerchantScopedAdmin):
     search_fields = ["product__title", "alt_text"]
 
     def get_readonly_fields(self, request, obj=None):
-        # Replace a photo by uploading a new one; files are never rewritten in place.
-        return ["product", "image"] if obj is not None else []
+        # ProductImageForm disables the stored photo's field: replace a photo by uploading anew.
+        return ["product"] if obj is not None else []
 
     def save_model(self, request, obj, form, change):
         if change:

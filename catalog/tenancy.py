@@ -6,7 +6,9 @@ filters, so a merchant's staff only ever see their own merchant's rows. Platform
 """
 
 from django.contrib import admin
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 
@@ -34,6 +36,23 @@ def scope_for_user(queryset: QuerySet, user: AbstractBaseUser) -> QuerySet:
         return queryset
     membership = membership_for(user)
     return scope_to_merchant(queryset, membership.merchant if membership else None)
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """Django's raw-id widget names the object behind any id typed into it, even one the field
+    rejects; this one names only objects among the field's choices."""
+
+    def __init__(self, rel, admin_site, *, queryset: QuerySet, **kwargs):
+        super().__init__(rel, admin_site, **kwargs)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, ValidationError):
+            visible = False
+        return super().label_and_url_for_value(value) if visible else ("", "")
 
 
 class MerchantScopedMixin:
@@ -94,6 +113,13 @@ class MerchantScopedMixin:
             if related is Merchant:
                 kwargs["empty_label"] = None
                 kwargs["initial"] = kwargs["queryset"].first()
+            if "widget" not in kwargs and db_field.name in self.raw_id_fields:
+                kwargs["widget"] = ScopedRawIdWidget(
+                    db_field.remote_field,
+                    self.admin_site,
+                    queryset=kwargs["queryset"],
+                    using=kwargs.get("using"),
+                )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -18,11 +18,13 @@ HOSTING_ROLES = frozenset({Membership.Role.OWNER, Membership.Role.HOST})
 
 
 class ShowProductInline(MerchantScopedMixin, admin.TabularInline):
+    """The run of show. Products are a plain select of the brand's own products: an autocomplete
+    would ask the product admin, which a host (who runs shows, not the catalog) may not open."""
+
     model = ShowProduct
     form = ShowProductForm
     formset = ShowProductFormSet
     extra = 3
-    autocomplete_fields = ["product"]
     merchant_roles = HOSTING_ROLES
     merchant_view_only_roles = frozenset({Membership.Role.CATALOG_MANAGER})
 

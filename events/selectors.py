@@ -95,6 +95,7 @@ def show_products(event: LiveEvent) -> QuerySet[Product]:
             ),
             run_position=Min("show_entries__position", filter=Q(show_entries__event=event)),
         )
+        .select_related("merchant")  # for each product's URL
         .prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
         )

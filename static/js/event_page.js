@@ -189,16 +189,29 @@ $("side").querySelector('[role="tablist"]').addEventListener("keydown", (event) 
   selectTab(next);
   $(`tab-${next}`).focus();
 });
-document.querySelectorAll(".open-drawer").forEach((button) =>
+// On a phone the tabs are a drawer over the page; closing it returns focus to the button that opened it.
+const drawerButtons = document.querySelectorAll(".open-drawer");
+let drawerOpener = null;
+function setDrawer(open, opener = null) {
+  $("side").classList.toggle("open", open);
+  drawerButtons.forEach((button) => button.setAttribute("aria-expanded", String(open && button === opener)));
+  if (open) {
+    drawerOpener = opener;
+    $("close-drawer").focus();
+  } else {
+    drawerOpener?.focus();
+    drawerOpener = null;
+  }
+}
+drawerButtons.forEach((button) =>
   button.addEventListener("click", () => {
     selectTab(button.dataset.tab);
-    $("side").classList.add("open");
-    $("close-drawer").focus();
+    setDrawer(true, button);
   }),
 );
-$("close-drawer").addEventListener("click", () => $("side").classList.remove("open"));
+$("close-drawer").addEventListener("click", () => setDrawer(false));
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") $("side").classList.remove("open");
+  if (event.key === "Escape" && $("side").classList.contains("open")) setDrawer(false);
 });
 
 // Video: the stream plays while the show is live; before and after it, the poster and a panel.
