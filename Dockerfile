@@ -50,4 +50,5 @@ RUN useradd --system --uid 10001 --user-group --no-create-home --shell /usr/sbin
 USER liveshop
 
 EXPOSE 8000
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "liveshop.asgi:application"]
+# Frames over 64 KB are refused by the server itself; the app refuses messages over 4 KB.
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "--proxy-headers", "--websocket-max-message-size", "65536", "liveshop.asgi:application"]

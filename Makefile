@@ -39,7 +39,7 @@ migrate: install
 
 run: install migrate
 	$(PY) manage.py seed_demo
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) liveshop.asgi:application
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 liveshop.asgi:application
 
 test: install-test
 	$(VENV)/bin/ruff check .

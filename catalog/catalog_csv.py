@@ -357,21 +357,30 @@ def _money(record: dict, column: str, *, required: bool, fail) -> int | None:
 
 
 def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[RowError]:
-    """SKUs that already belong to another product of this merchant cannot move by import, and
-    a compare-at price the file leaves unchanged must stay above the new price."""
+    """SKUs that already belong to another product of this merchant cannot move by import, a
+    compare-at price the file leaves unchanged must stay above the new price, and stock cannot
+    drop below the units reserved by shoppers paying now."""
     rows = list(rows)
     existing = {
-        sku: (slug, compare_at)
-        for sku, slug, compare_at in Variant.objects.filter(
+        sku: (slug, compare_at, reserved)
+        for sku, slug, compare_at, reserved in Variant.objects.filter(
             merchant=merchant, sku__in={row.variant["sku"] for row in rows}
-        ).values_list("sku", "product__slug", "compare_at_price")
+        ).values_list("sku", "product__slug", "compare_at_price", "reserved")
     }
     errors = []
     for row in rows:
         sku = row.variant["sku"]
         if sku not in existing:
             continue
-        slug, compare_at = existing[sku]
+        slug, compare_at, reserved = existing[sku]
+        if row.variant["stock_on_hand"] < reserved:
+            errors.append(
+                RowError(
+                    row.line,
+                    "stock_on_hand",
+                    f"{reserved} unit(s) are reserved by shoppers paying now; use {reserved} or more.",
+                )
+            )
         if slug != row.product["slug"]:
             errors.append(
                 RowError(

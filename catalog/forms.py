@@ -101,6 +101,16 @@ class VariantForm(forms.ModelForm):
             "position",
         ]
 
+    def clean_stock_on_hand(self):
+        stock = self.cleaned_data["stock_on_hand"]
+        # Units held for shoppers who are paying right now cannot disappear under them.
+        if stock is not None and stock < self.instance.reserved:
+            raise ValidationError(
+                f"{self.instance.reserved} unit(s) are reserved by shoppers paying now; "
+                f"stock on hand can be {self.instance.reserved} or more."
+            )
+        return stock
+
     def clean(self):
         cleaned = super().clean()
         product = cleaned.get("product")

@@ -155,6 +155,8 @@ class Variant(models.Model):
     )
     currency = models.CharField(max_length=3, choices=Currency, default=Currency.USD)
     stock_on_hand = models.PositiveIntegerField(default=0, validators=[MinValueValidator(0)])
+    # Units held for shoppers who are paying (moved only by checkout/inventory.py).
+    reserved = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -166,6 +168,13 @@ class Variant(models.Model):
                 violation_error_message="This merchant already has a variant with this SKU.",
             ),
             models.CheckConstraint(
+                condition=Q(reserved__lte=models.F("stock_on_hand")),
+                name="variant_reserved_within_stock",
+                violation_error_message=(
+                    "Stock on hand cannot be lower than the units reserved by shoppers paying now."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(compare_at_price__isnull=True)
                 | Q(compare_at_price__gt=models.F("price")),
                 name="variant_compare_at_above_price",
@@ -175,6 +184,10 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku} — {self.option_label or self.product.title}"
+
+    @property
+    def available(self) -> int:
+        return self.stock_on_hand - self.reserved
 
     @property
     def option_label(self) -> str:

@@ -1,7 +1,7 @@
 """Reads: who works for which merchant, and what a shop page shows."""
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Exists, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Membership, Merchant, Product, ProductImage, Variant
@@ -47,7 +47,7 @@ def shop_products(*, merchant: Merchant) -> QuerySet[Product]:
             from_price=Min("variants__price"),
             max_price=Max("variants__price"),
             currency=Subquery(variants.order_by("price").values("currency")[:1]),
-            in_stock=Exists(variants.filter(stock_on_hand__gt=0)),
+            in_stock=Exists(variants.filter(stock_on_hand__gt=F("reserved"))),
         )
         .filter(from_price__isnull=False)
         .prefetch_related(

@@ -59,4 +59,4 @@ class ShowProductFormSet(forms.BaseInlineFormSet):
 class ShowProductForm(forms.ModelForm):
     class Meta:
         model = ShowProduct
-        fields = ["product", "position"]
+        fields = ["product", "position", "live_price", "per_customer_limit"]

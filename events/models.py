@@ -115,6 +115,13 @@ class ShowProduct(models.Model):
     event = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="run_of_show")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="show_entries")
     position = models.PositiveSmallIntegerField(default=0)
+    # A flash deal: a price that holds only while the show is live, and a limit per customer.
+    live_price = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Live-only price in minor units (1999 = 19.99)."
+    )
+    per_customer_limit = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Most units of this product one customer may buy."
+    )
 
     class Meta:
         ordering = ["position", "id"]

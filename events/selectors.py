@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -87,7 +87,7 @@ def show_products(event: LiveEvent) -> QuerySet[Product]:
         Product.objects.filter(show_entries__event=event)
         .annotate(
             from_price=Min("variants__price"),
-            available=Sum("variants__stock_on_hand"),
+            available=Sum(F("variants__stock_on_hand") - F("variants__reserved")),
             currency=Subquery(
                 Variant.objects.filter(product=OuterRef("pk"))
                 .order_by("price")

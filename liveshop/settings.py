@@ -166,6 +166,11 @@ CATALOG_CSV_MAX_BYTES = env.int("CATALOG_CSV_MAX_BYTES", default=5 * 1024 * 1024
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Another address for Stripe's API (a local stripe-mock, or the tests' fake server).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# How long stock is held for a buyer who started checkout, and the most units per order line.
+CHECKOUT_RESERVATION_MINUTES = env.int("CHECKOUT_RESERVATION_MINUTES", default=10)
+CHECKOUT_MAX_QUANTITY = env.int("CHECKOUT_MAX_QUANTITY", default=10)
 # The built-in test-mode provider refuses to run with DEBUG off unless this is set on purpose.
 PAYMENTS_ALLOW_TEST_MODE = env.bool("PAYMENTS_ALLOW_TEST_MODE", default=DEBUG)
 

@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("checkout.urls")),
     path("", include("events.urls")),
     path("", include("catalog.urls")),
 ]

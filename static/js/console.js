@@ -22,11 +22,12 @@ async function command(action, body) {
   return response.ok;
 }
 
-function button(label, onClick, className = "") {
+function button(label, onClick, { className = "", name = "" } = {}) {
   const element = document.createElement("button");
   element.type = "button";
   element.textContent = label;
   element.className = className;
+  if (name) element.setAttribute("aria-label", name); // says which product or message it acts on
   element.addEventListener("click", onClick);
   return element;
 }
@@ -51,9 +52,10 @@ function renderRunOfShow() {
       const meta = document.createElement("div");
       meta.textContent = `${product.price_display} · ${STOCK[product.stock.state](product.stock)}`;
       info.append(title, meta);
-      const feature = button(featured ? "Featured" : "Feature", () => command("feature", { product_id: product.id }));
+      const feature = button(featured ? "Featured" : "Feature", () => command("feature", { product_id: product.id }), {
+        name: `${featured ? "Featured" : "Feature"} ${product.title}`,
+      });
       feature.disabled = featured;
-      feature.setAttribute("aria-label", `Feature ${product.title}`);
       item.append(info, feature);
       return item;
     }),
@@ -70,11 +72,12 @@ function chatItem(message) {
   body.textContent = message.body;
   const tools = document.createElement("span");
   tools.className = "tools";
-  tools.append(button("Delete", () => command("chat_delete", { message_id: message.id })));
+  const by = message.author;
+  tools.append(button("Delete", () => command("chat_delete", { message_id: message.id }), { name: `Delete message from ${by}` }));
   if (!message.brand) {
     tools.append(
-      button("Mute", () => command("chat_restrict", { message_id: message.id, kind: "mute" })),
-      button("Ban", () => command("chat_restrict", { message_id: message.id, kind: "ban" })),
+      button("Mute", () => command("chat_restrict", { message_id: message.id, kind: "mute" }), { name: `Mute ${by}` }),
+      button("Ban", () => command("chat_restrict", { message_id: message.id, kind: "ban" }), { name: `Ban ${by}` }),
     );
   }
   item.append(author, body, tools);

@@ -1,0 +1,62 @@
+"""Orders in the Shopping Manager: each merchant sees only its own, as with the catalog."""
+
+from django.contrib import admin
+
+from catalog.models import Membership
+from catalog.tenancy import MerchantScopedAdmin, register_tenant_model
+from checkout.models import Order, OrderLine
+
+register_tenant_model(Order, "merchant")
+register_tenant_model(OrderLine, "order__merchant")
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "product_title",
+        "variant_label",
+        "sku",
+        "unit_price",
+        "currency",
+        "quantity",
+        "featured_product",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Order)
+class OrderAdmin(MerchantScopedAdmin):
+    """Orders are records of payments: readable, never edited by hand."""
+
+    list_display = [
+        "number",
+        "merchant",
+        "event",
+        "email",
+        "status",
+        "total",
+        "currency",
+        "platform",
+        "created_at",
+    ]
+    list_filter = ["status", "platform", ("event", admin.RelatedOnlyFieldListFilter), "merchant"]
+    list_select_related = ["merchant", "event"]
+    search_fields = ["number", "email", "shipping_name", "payment_intent_id"]
+    date_hierarchy = "created_at"
+    inlines = [OrderLineInline]
+    merchant_roles = frozenset({Membership.Role.OWNER, Membership.Role.CATALOG_MANAGER})
+    merchant_view_only_roles = frozenset({Membership.Role.HOST})
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Order._meta.fields]
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

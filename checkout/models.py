@@ -1,0 +1,170 @@
+"""Carts, orders, stock reservations and processed payment events.
+
+Amounts are integers in minor units, always computed by the server. Order and OrderLine keep a
+snapshot of what was bought, so later catalog edits never change an order.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Currency, Merchant, Product, Variant
+from events.models import LiveEvent, Platform
+
+
+class Cart(models.Model):
+    """A viewer's cart for one show: a signed-in user's, or a guest session's."""
+
+    event = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="carts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    session_key = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "user"],
+                condition=Q(user__isnull=False),
+                name="one_cart_per_user_and_event",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "session_key"],
+                condition=Q(user__isnull=True),
+                name="one_cart_per_guest_and_event",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart {self.pk} for {self.event}"
+
+
+class CartLine(models.Model):
+    cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # What the host was showing when the viewer added this (for analytics).
+    featured_product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "variant"], name="one_line_per_variant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Pending payment"
+        PAID = "paid", "Paid"
+        REFUNDED = "refunded", "Refunded"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    event = models.ForeignKey(
+        LiveEvent, null=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    session_key = models.CharField(max_length=40, blank=True)
+    platform = models.CharField(max_length=10, choices=Platform)
+    email = models.EmailField()
+    shipping_name = models.CharField(max_length=150)
+    shipping_line1 = models.CharField("address", max_length=200)
+    shipping_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    shipping_city = models.CharField("city", max_length=100)
+    shipping_region = models.CharField("state or region", max_length=100, blank=True)
+    shipping_postal_code = models.CharField("postal code", max_length=20)
+    shipping_country = models.CharField("country", max_length=2)
+    currency = models.CharField(max_length=3, choices=Currency)
+    total = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status, default=Status.PENDING_PAYMENT)
+    status_reason = models.CharField(max_length=200, blank=True)
+    payment_provider = models.CharField(max_length=10)
+    payment_intent_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    reserved_until = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "reserved_until"])]
+
+    def __str__(self) -> str:
+        return f"Order {str(self.number)[:8]}"
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey(Variant, null=True, on_delete=models.SET_NULL, related_name="+")
+    product_title = models.CharField(max_length=200)
+    variant_label = models.CharField(max_length=100, blank=True)
+    sku = models.CharField(max_length=64)
+    unit_price = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, choices=Currency)
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    featured_product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_title} {self.variant_label}".strip()
+
+    @property
+    def line_total(self) -> int:
+        return self.unit_price * self.quantity
+
+
+class Reservation(models.Model):
+    """Units of a variant held for an order until it is paid, or released."""
+
+    class State(models.TextChoices):
+        HELD = "held", "Held"
+        SOLD = "sold", "Sold"
+        RELEASED = "released", "Released"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations")
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="reservations")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    state = models.CharField(max_length=10, choices=State, default=State.HELD)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × variant {self.variant_id} ({self.get_state_display()})"
+
+
+class PaymentEvent(models.Model):
+    """A payment provider's webhook event, stored in the same transaction as its effect."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    order = models.ForeignKey(
+        Order, null=True, on_delete=models.SET_NULL, related_name="payment_events"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,144 @@
+"""Payment providers behind one small interface: Stripe, and a built-in test mode.
+
+With Stripe keys configured, payments are Stripe PaymentIntents confirmed in the page by the Payment
+Element, and their outcome arrives by signed webhook (checkout/webhooks.py). With no keys (the
+embedded default) the test-mode provider completes payments locally, so anyone can buy end to end;
+it refuses to run with DEBUG off unless PAYMENTS_ALLOW_TEST_MODE is set on purpose.
+"""
+
+import contextlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from typing import Protocol
+
+import stripe
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from checkout.models import Order
+
+
+class PaymentError(Exception):
+    """The provider could not be reached or refused the request; safe to show the message."""
+
+    def __init__(
+        self, message: str = "The payment service is not answering; try again in a moment."
+    ):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PaymentIntent:
+    id: str
+    client_secret: str
+
+
+class PaymentProvider(Protocol):
+    name: str
+    test_mode: bool
+    publishable_key: str
+
+    def create_intent(self, *, order: Order) -> PaymentIntent:
+        """Ask for `order.total` in `order.currency`; idempotent per order. Raises PaymentError."""
+
+    def cancel_intent(self, *, intent_id: str) -> None:
+        """Stop a payment that will not be completed (the reservation expired)."""
+
+    def refund(self, *, order: Order) -> None:
+        """Give a paid order's money back; idempotent per order. Raises PaymentError."""
+
+
+class StripeProvider:
+    name = "stripe"
+
+    def __init__(self, *, secret_key: str, publishable_key: str, api_base: str = ""):
+        options = {"base_addresses": {"api": api_base}} if api_base else {}
+        self.client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
+        self.publishable_key = publishable_key
+        self.test_mode = secret_key.startswith("sk_test_")
+
+    def create_intent(self, *, order: Order) -> PaymentIntent:
+        try:
+            intent = self.client.v1.payment_intents.create(
+                params={
+                    "amount": order.total,
+                    "currency": order.currency.lower(),
+                    "automatic_payment_methods": {"enabled": True},
+                    "receipt_email": order.email,
+                    "metadata": {
+                        "order": str(order.number),
+                        "event": order.event.slug if order.event else "",
+                    },
+                },
+                options={"idempotency_key": f"liveshop-order-{order.number}"},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError() from exc
+        return PaymentIntent(id=intent.id, client_secret=intent.client_secret)
+
+    def cancel_intent(self, *, intent_id: str) -> None:
+        # It may have succeeded or been cancelled meanwhile: the webhook tells us which.
+        with contextlib.suppress(stripe.StripeError):
+            self.client.v1.payment_intents.cancel(intent_id)
+
+    def refund(self, *, order: Order) -> None:
+        try:
+            self.client.v1.refunds.create(
+                params={"payment_intent": order.payment_intent_id},
+                options={"idempotency_key": f"liveshop-refund-{order.number}"},
+            )
+        except stripe.StripeError as exc:
+            raise PaymentError() from exc
+
+
+class TestModeProvider:
+    """Completes payments locally: the page's test-mode form decides whether a payment succeeds."""
+
+    name = "test"
+    test_mode = True
+    publishable_key = ""
+
+    def __init__(self):
+        if not settings.PAYMENTS_ALLOW_TEST_MODE:
+            raise ImproperlyConfigured(
+                "No Stripe keys are set and the test-mode payment provider is off (DEBUG is off). "
+                "Set STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET, or "
+                "PAYMENTS_ALLOW_TEST_MODE=true for a demo."
+            )
+
+    def create_intent(self, *, order: Order) -> PaymentIntent:
+        intent_id = f"testpi_{uuid.uuid5(uuid.NAMESPACE_URL, str(order.number)).hex}"
+        return PaymentIntent(
+            id=intent_id, client_secret=f"{intent_id}_secret_{secrets.token_urlsafe(16)}"
+        )
+
+    def cancel_intent(self, *, intent_id: str) -> None:
+        pass
+
+    def refund(self, *, order: Order) -> None:
+        pass
+
+
+@cache
+def _provider(key: tuple) -> PaymentProvider:
+    secret_key, publishable_key, api_base, _ = key
+    if secret_key:
+        return StripeProvider(
+            secret_key=secret_key, publishable_key=publishable_key, api_base=api_base
+        )
+    return TestModeProvider()
+
+
+def get_provider() -> PaymentProvider:
+    """The configured provider: Stripe when STRIPE_SECRET_KEY is set, else test mode."""
+    return _provider(
+        (
+            settings.STRIPE_SECRET_KEY,
+            settings.STRIPE_PUBLISHABLE_KEY,
+            settings.STRIPE_API_BASE,
+            settings.PAYMENTS_ALLOW_TEST_MODE,
+        )
+    )

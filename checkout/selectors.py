@@ -1,0 +1,99 @@
+"""Reads for buying: what a viewer can pick, their cart, their orders."""
+
+from django.db.models import QuerySet
+
+from catalog.templatetags.catalog_tags import money
+from checkout.models import Cart, Order
+from checkout.services import Shopper, unit_price
+from events.models import LiveEvent, ShowProduct
+
+
+def product_options(*, event: LiveEvent, product_id) -> dict | None:
+    """A show product's variants with the price a viewer pays now and what is left."""
+    entry = (
+        ShowProduct.objects.select_related("product")
+        .prefetch_related("product__variants")
+        .filter(event=event, product_id=product_id, product__status="active")
+        .first()
+    )
+    if entry is None:
+        return None
+    product = entry.product
+    return {
+        "id": product.pk,
+        "title": product.title,
+        "per_customer_limit": entry.per_customer_limit,
+        "deal": event.status == LiveEvent.Status.LIVE and entry.live_price is not None,
+        "variants": [
+            {
+                "id": variant.pk,
+                "label": variant.option_label or "Standard",
+                "price": (price := unit_price(event=event, entry=entry, variant=variant)),
+                "price_display": money(price, variant.currency),
+                "regular_price_display": money(variant.price, variant.currency),
+                "available": max(variant.available, 0),
+            }
+            for variant in product.variants.all()
+        ],
+    }
+
+
+def cart_for(*, event: LiveEvent, shopper: Shopper) -> Cart | None:
+    return Cart.objects.filter(shopper.owns(), event=event).first()
+
+
+def cart_json(*, event: LiveEvent, shopper: Shopper) -> dict:
+    cart = cart_for(event=event, shopper=shopper)
+    lines = []
+    if cart is not None:
+        entries = {e.product_id: e for e in ShowProduct.objects.filter(event=event)}
+        for line in cart.lines.select_related("variant__product"):
+            entry = entries.get(line.variant.product_id)
+            if entry is None:
+                continue
+            price = unit_price(event=event, entry=entry, variant=line.variant)
+            lines.append(
+                {
+                    "id": line.pk,
+                    "title": line.variant.product.title,
+                    "label": line.variant.option_label,
+                    "quantity": line.quantity,
+                    "unit_price": price,
+                    "line_total": price * line.quantity,
+                    "line_total_display": money(price * line.quantity, line.variant.currency),
+                    "currency": line.variant.currency,
+                }
+            )
+    total = sum(line["line_total"] for line in lines)
+    currency = lines[0]["currency"] if lines else "USD"
+    return {
+        "lines": lines,
+        "total": total,
+        "total_display": money(total, currency),
+        "currency": currency,
+    }
+
+
+def order_json(order: Order) -> dict:
+    return {
+        "number": str(order.number),
+        "status": order.status,
+        "status_display": order.get_status_display(),
+        "reason": order.status_reason,
+        "total": order.total,
+        "total_display": money(order.total, order.currency),
+        "email": order.email,
+        "lines": [
+            {"title": line.product_title, "label": line.variant_label, "quantity": line.quantity}
+            for line in order.lines.all()
+        ],
+    }
+
+
+def orders_of(user) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(user=user)
+        .exclude(status=Order.Status.PENDING_PAYMENT, payment_intent_id=None)
+        .select_related("event", "merchant")
+        .prefetch_related("lines")
+    )

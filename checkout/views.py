@@ -1,0 +1,155 @@
+"""JSON endpoints of buying in the event page, the Stripe webhook, and the account's orders.
+
+Every purchase endpoint decides the platform from the request itself, so a request made outside
+our page is refused just the same.
+"""
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_POST, require_safe
+
+from checkout import selectors, services
+from checkout.forms import ContactForm
+from checkout.models import Order
+from checkout.payments import get_provider
+from checkout.platforms import platform_of
+from events.selectors import public_event
+
+
+def shopper_of(request) -> services.Shopper:
+    if not request.session.session_key:
+        request.session.save()  # guests get a session to own their cart
+    user = request.user if request.user.is_authenticated else None
+    return services.Shopper(
+        user=user, session_key=request.session.session_key, platform=platform_of(request)
+    )
+
+
+def _body(request) -> dict:
+    try:
+        payload = json.loads(request.body or b"{}")
+    except ValueError:
+        raise services.CheckoutError("The request body is not valid JSON.") from None
+    if not isinstance(payload, dict):
+        raise services.CheckoutError("The request body must be a JSON object.")
+    return payload
+
+
+def _refused(exc: services.CheckoutError) -> JsonResponse:
+    return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.http_status)
+
+
+@require_safe
+def product_options(request, slug, product_id):
+    event = public_event(slug)
+    options = selectors.product_options(event=event, product_id=product_id)
+    if options is None:
+        return JsonResponse({"error": "That product is not part of this show."}, status=404)
+    return JsonResponse(options)
+
+
+@require_safe
+def cart(request, slug):
+    event = public_event(slug)
+    return JsonResponse(selectors.cart_json(event=event, shopper=shopper_of(request)))
+
+
+@require_POST
+def cart_add(request, slug):
+    event = public_event(slug)
+    shopper = shopper_of(request)
+    try:
+        payload = _body(request)
+        services.cart_add(
+            event=event,
+            shopper=shopper,
+            variant_id=payload.get("variant_id"),
+            quantity=payload.get("quantity"),
+        )
+    except services.CheckoutError as exc:
+        return _refused(exc)
+    return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
+
+
+@require_POST
+def cart_line(request, slug, line_id):
+    event = public_event(slug)
+    shopper = shopper_of(request)
+    try:
+        payload = _body(request)
+        services.cart_set_quantity(
+            event=event, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
+        )
+    except services.CheckoutError as exc:
+        return _refused(exc)
+    return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
+
+
+@require_POST
+def checkout_start(request, slug):
+    event = public_event(slug)
+    shopper = shopper_of(request)
+    try:
+        form = ContactForm(_body(request))
+        if not form.is_valid():
+            return JsonResponse(
+                {"error": "Check the highlighted fields.", "fields": form.errors}, status=400
+            )
+        started = services.checkout_start(event=event, shopper=shopper, contact=form.cleaned_data)
+    except services.CheckoutError as exc:
+        return _refused(exc)
+    provider = get_provider()
+    return JsonResponse(
+        {
+            "order": selectors.order_json(started.order),
+            "payment": {
+                "provider": provider.name,
+                "test_mode": provider.test_mode,
+                "client_secret": started.intent.client_secret,
+                "publishable_key": provider.publishable_key,
+            },
+        }
+    )
+
+
+@require_safe
+def order_status(request, number):
+    order = _own_order(request, number)
+    return JsonResponse(selectors.order_json(order))
+
+
+@require_POST
+def order_cancel(request, number):
+    order = _own_order(request, number)
+    try:
+        order = services.order_cancel(order=order, shopper=shopper_of(request))
+    except services.CheckoutError as exc:
+        return _refused(exc)
+    return JsonResponse(selectors.order_json(order))
+
+
+@require_POST
+def test_mode_pay(request, number):
+    order = _own_order(request, number)
+    try:
+        succeed = _body(request).get("outcome") == "succeed"
+        services.test_mode_pay(order=order, shopper=shopper_of(request), succeed=succeed)
+    except services.CheckoutError as exc:
+        return _refused(exc)
+    order.refresh_from_db()
+    return JsonResponse(selectors.order_json(order))
+
+
+def _own_order(request, number) -> Order:
+    return get_object_or_404(Order.objects.filter(shopper_of(request).owns()), number=number)
+
+
+@require_safe
+@login_required
+def account_orders(request):
+    return render(
+        request, "checkout/account_orders.html", {"orders": selectors.orders_of(request.user)}
+    )
