@@ -18,11 +18,13 @@ from catalog.forms import (
     ProductForm,
     ProductImageForm,
     RejectApplicationForm,
+    StaffInviteForm,
     VariantForm,
     VariantInlineFormSet,
 )
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
 from catalog.selectors import is_platform_staff, merchant_for
+from catalog.signals import stock_changed_on_commit
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
 
 register_tenant_model(Membership, "merchant")
@@ -202,9 +204,52 @@ class MembershipAdmin(MerchantScopedAdmin):
     raw_id_fields = ["user"]
     merchant_roles = frozenset({Membership.Role.OWNER})
 
+    change_list_template = "admin/catalog/membership/change_list.html"
+
     def has_add_permission(self, request, *args):
-        # Staff accounts are created by platform staff (merchant self-service invites come later).
+        # Platform staff link existing accounts; owners invite people (invite_view).
         return is_platform_staff(request.user)
+
+    def get_urls(self):
+        return [
+            path(
+                "invite/",
+                self.admin_site.admin_view(self.invite_view),
+                name="catalog_membership_invite",
+            ),
+            *super().get_urls(),
+        ]
+
+    def invite_view(self, request):
+        """An owner invites a catalog manager, a host or another owner by email."""
+        merchant = merchant_for(request.user)
+        if merchant is None or not self._may_write(request):
+            raise PermissionDenied
+        form = StaffInviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                membership = services.staff_invite(
+                    merchant=merchant,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=request.user,
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request,
+                    f"Invited {membership.user.email} as {membership.get_role_display().lower()}; "
+                    "they were emailed a link to set their password.",
+                )
+                return HttpResponseRedirect(reverse("admin:catalog_membership_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Invite staff to {merchant}",
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/catalog/membership/invite.html", context)
 
     def get_readonly_fields(self, request, obj=None):
         return [] if is_platform_staff(request.user) else ["user", "merchant"]
@@ -307,6 +352,15 @@ class ProductAdmin(MerchantScopedAdmin):
         self._set_status(request, queryset, Product.Status.ARCHIVED)
 
     def save_formset(self, request, form, formset, change):
+        if formset.model is Variant:
+            super().save_formset(request, form, formset, change)
+            if (
+                formset.new_objects
+                or formset.deleted_objects
+                or any("stock_on_hand" in fields for _, fields in formset.changed_objects)
+            ):
+                stock_changed_on_commit([form.instance.pk])
+            return None
         if formset.model is not ProductImage:
             return super().save_formset(request, form, formset, change)
         # New photos go through images.image_store (re-encoding, thumbnails), not formset.save().
@@ -445,6 +499,8 @@ class VariantAdmin(MerchantScopedAdmin):
     def save_model(self, request, obj, form, change):
         obj.merchant_id = obj.product.merchant_id
         super().save_model(request, obj, form, change)
+        if "stock_on_hand" in form.changed_data:
+            stock_changed_on_commit([obj.product_id])
 
 
 @admin.register(ProductImage)

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from catalog import images
-from catalog.models import Merchant, MerchantApplication, Product, ProductImage, Variant
+from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
 from catalog.services import merchant_slug_suggest
 
 
@@ -59,6 +59,11 @@ class RejectApplicationForm(forms.Form):
 
     def __init__(self, *args, application: MerchantApplication, **kwargs):
         super().__init__(*args, **kwargs)
+
+
+class StaffInviteForm(forms.Form):
+    email = forms.EmailField(help_text="They get an email with a link to set their password.")
+    role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
 class ProductForm(forms.ModelForm):

@@ -228,7 +228,8 @@ def stock_changed(*, product_ids: Iterable[int]) -> None:
 
 def _require_open(event: LiveEvent) -> None:
     if event.status in (Status.ENDED, Status.CANCELLED):
-        raise InvalidTransition(f"This show is {event.get_status_display().lower()}.")
+        over = "has ended" if event.status == Status.ENDED else "was cancelled"
+        raise InvalidTransition(f"This show {over}.")
 
 
 def _one_line(text, max_length: int, what: str) -> str:

@@ -122,6 +122,11 @@ def wait_until_connected(page: Page) -> None:
     )
 
 
+def expect_watching(page: Page) -> None:
+    """The page counts at least one viewer (counts arrive every half second)."""
+    expect(page.locator("#viewer-count")).to_have_text(re.compile(r"^[1-9]\d*$"))
+
+
 def video(page: Page) -> dict:
     return page.evaluate(VIDEO_STATE)
 
@@ -218,6 +223,7 @@ def test_viewer_on_a_phone_sees_the_product_the_host_features_while_the_video_pl
     expect(host.get_by_role("button", name="Featured Robot Vacuum", exact=True)).to_be_disabled()
     expect(host.get_by_role("button", name="Feature Noise-Cancelling Headphones")).to_be_enabled()
     assert LiveEvent.objects.get(slug=LIVE).featured_product == vacuum
+    expect_watching(viewer)
     screenshot(viewer, "event-phone")
 
 
@@ -295,6 +301,7 @@ def test_phone_viewer_opens_the_shop_drawer_over_the_playing_video(demo, new_pag
     expect(page.get_by_role("button", name="Close products and chat")).to_be_focused()
     wait_for_progress(page, start)
     assert_video_played_through(page)
+    expect_watching(page)
     screenshot(page, "event-phone-drawer")
 
     # Escape closes it and gives the focus back to "Shop"
@@ -336,6 +343,7 @@ def test_host_sets_banner_pins_announcement_and_ends_the_show(demo, new_page, sc
     expect(announcement).to_have_text("Giveaway at 7:30: stay tuned!")
     expect(announcement).to_have_role("status")
     wait_until_playing(viewer)
+    expect_watching(viewer)
     screenshot(viewer, "event-desktop")
 
     # when the host ends the show (and confirms)
@@ -442,8 +450,10 @@ def test_host_console_fits_the_screen_and_labels_every_control(
         for body in ["Is the OLED TV wall-mountable?", "Just ordered the earbuds!"]
     )
     host = open_console(new_page, demo, viewport=viewport)
+    open_show(new_page, demo, **IPHONE)
 
     expect(host.locator("#status")).to_have_text("Live")
+    expect_watching(host)  # the console itself is not counted
     expect(host.get_by_role("button", name="Go live")).to_be_disabled()
     expect(host.locator("#run-of-show > li")).to_have_count(8)
     expect(host.locator("#chat > li")).to_have_count(2)

@@ -309,7 +309,7 @@ def test_an_ended_show_refuses_changes(host_client, make_event, show_products):
     response = post_json(host_client, event, "feature", {"product_id": show_products[0].pk})
 
     assert response.status_code == 400
-    assert response.json() == {"error": "This show is ended.", "code": "invalid_transition"}
+    assert response.json() == {"error": "This show has ended.", "code": "invalid_transition"}
     assert live_state(event)[1:3] == (0, None)
 
 
