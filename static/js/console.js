@@ -66,10 +66,10 @@ function chatItem(message) {
   const item = document.createElement("li");
   item.dataset.messageId = message.id;
   item.classList.toggle("brand", message.brand);
+  const text = document.createElement("p");
   const author = document.createElement("strong");
   author.textContent = message.author;
-  const body = document.createElement("span");
-  body.textContent = message.body;
+  text.append(author, ` ${message.body}`);
   const tools = document.createElement("span");
   tools.className = "tools";
   const by = message.author;
@@ -80,7 +80,7 @@ function chatItem(message) {
       button("Ban", () => command("chat_restrict", { message_id: message.id, kind: "ban" }), { name: `Ban ${by}` }),
     );
   }
-  item.append(author, body, tools);
+  item.append(text, tools);
   return item;
 }
 

@@ -17,6 +17,7 @@ function renderStatus() {
   root.dataset.status = state.status;
   syncVideo();
   $("live-badge").hidden = state.status !== "live";
+  $("unmute").hidden = state.status !== "live"; // no sound to turn on before or after the show
   $("pre-show").hidden = state.status !== "scheduled";
   $("ended").hidden = !["ended", "cancelled"].includes(state.status);
   $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";

@@ -3,6 +3,7 @@ server (HTTP and the show's websocket), with the demo shows of Waltmart."""
 
 import re
 import time
+from itertools import pairwise
 from types import SimpleNamespace
 
 import pytest
@@ -158,7 +159,7 @@ def assert_video_played_through(page: Page) -> None:
     assert page.evaluate("window.sameDocument") is True, "the page was reloaded"
     page.wait_for_function("() => window.videoTimes.length >= 3")  # timeupdate: a few per second
     times = page.evaluate("window.videoTimes")
-    assert all(a < b for a, b in zip(times, times[1:], strict=False)), times
+    assert all(a < b for a, b in pairwise(times)), times
     assert page.evaluate("window.videoStops") == []
     assert video(page)["paused"] is False
 
@@ -352,6 +353,7 @@ def test_host_sets_banner_pins_announcement_and_ends_the_show(demo, new_page, sc
     # then the viewer sees that it ended, without the live badge, and the video stops
     expect(viewer.get_by_text("This show has ended")).to_be_visible()
     expect(viewer.locator("#live-badge")).to_be_hidden()
+    expect(viewer.get_by_role("button", name="Unmute")).to_be_hidden()
     viewer.wait_for_function("() => document.getElementById('video').paused")
     expect(host.locator("#status")).to_have_text("Ended")
     expect(host.get_by_role("button", name="End show")).to_be_disabled()
@@ -406,6 +408,7 @@ def test_scheduled_show_counts_down_in_local_time_with_its_run_of_show(demo, new
     expect(start).to_contain_text("4:00 PM P")  # 7 PM Eastern is 4 PM Pacific (PST or PDT)
     expect(page.locator("#countdown")).to_have_text(re.compile(r"^Starts in \d+d \d+h \d+m$"))
     expect(page.locator("#live-badge")).to_be_hidden()
+    expect(page.get_by_role("button", name="Unmute")).to_be_hidden()
     expect(page.locator("#show-products > li")).to_have_count(4)
     assert listed_products(page) == run_of_show(demo.scheduled)
     # no video plays before the show: nothing was even loaded
