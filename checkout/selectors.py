@@ -1,11 +1,52 @@
 """Reads for buying: what a viewer can pick, their cart, their orders."""
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 from catalog.templatetags.catalog_tags import money
+from checkout.forms import ContactForm
 from checkout.models import Cart, Order
-from checkout.services import Shopper, unit_price
+from checkout.payments import get_provider
+from checkout.services import CheckoutError, Shopper, require_can_buy, unit_price
 from events.models import LiveEvent, ShowProduct
+
+
+def buying_for(*, event: LiveEvent, platform: str) -> dict:
+    """What the event page needs to offer buying: whether this viewer may, and how they pay."""
+    try:
+        require_can_buy(event=event, shopper=Shopper(user=None, session_key="", platform=platform))
+        provider = get_provider()
+    except CheckoutError as exc:
+        return {"allowed": False, "message": exc.message}
+    except ImproperlyConfigured:
+        return {"allowed": False, "message": "Buying is not available right now."}
+    return {
+        "allowed": True,
+        "message": None,
+        "max_quantity": settings.CHECKOUT_MAX_QUANTITY,
+        "provider": provider.name,
+        "test_mode": provider.test_mode,
+        "publishable_key": provider.publishable_key,
+    }
+
+
+def contact_fields() -> list[tuple[str, str, str, str]]:
+    """(name, label, input type, autocomplete) of the checkout form, for the page to render."""
+    autocomplete = {
+        "email": "email",
+        "shipping_name": "name",
+        "shipping_line1": "address-line1",
+        "shipping_line2": "address-line2",
+        "shipping_city": "address-level2",
+        "shipping_region": "address-level1",
+        "shipping_postal_code": "postal-code",
+        "shipping_country": "country",
+    }
+    return [
+        (name, field.label, "email" if name == "email" else "text", autocomplete[name])
+        for name, field in ContactForm.base_fields.items()
+    ]
 
 
 def product_options(*, event: LiveEvent, product_id) -> dict | None:

@@ -2,10 +2,12 @@
 // Everything from the server is written with textContent, never as HTML.
 import { LiveConnection, countdownText, localStartText, websocketUrl } from "./live.js";
 import { attachStream } from "./player.js";
+import { Buying } from "./buy.js";
 
 const root = document.getElementById("show");
 const $ = (id) => document.getElementById(id);
 let state = JSON.parse($("initial-state").textContent);
+const buyingConfig = JSON.parse($("buying").textContent);
 
 const STOCK_TEXT = { in_stock: () => "In stock", low: (s) => `Only ${s.left} left`, sold_out: () => "Sold out" };
 
@@ -39,9 +41,10 @@ function renderBanner() {
   image.hidden = !product.image;
   if (product.image) image.src = product.image;
   const buy = $("banner-buy");
-  buy.href = product.url;
-  buy.setAttribute("aria-label", `Buy ${product.title}`);
-  buy.classList.toggle("disabled", product.stock.state === "sold_out");
+  if (buy) {
+    buy.setAttribute("aria-label", `Buy ${product.title}`);
+    buy.disabled = product.stock.state === "sold_out";
+  }
 }
 
 function productItem(product) {
@@ -71,14 +74,17 @@ function productItem(product) {
   stock.textContent = stockText(product.stock);
   price.append(" ", stock);
   body.append(title, price);
-  const buy = document.createElement("a");
-  buy.className = "buy";
-  buy.href = product.url;
-  buy.target = "_blank";
-  buy.rel = "noopener";
-  buy.textContent = "Buy";
-  buy.setAttribute("aria-label", `Buy ${product.title}`);
-  item.append(body, buy);
+  item.append(body);
+  if (buyingConfig.allowed) {
+    const buy = document.createElement("button");
+    buy.type = "button";
+    buy.className = "buy";
+    buy.textContent = "Buy";
+    buy.disabled = product.stock.state === "sold_out";
+    buy.setAttribute("aria-label", `Buy ${product.title}`);
+    buy.addEventListener("click", () => openBuying(product.id));
+    item.append(buy);
+  }
   return item;
 }
 
@@ -173,8 +179,9 @@ $("chat-form")?.addEventListener("submit", async (event) => {
 });
 
 // Tabs and the phone drawer
+const TABS = buyingConfig.allowed ? ["products", "chat", "cart"] : ["products", "chat"];
 function selectTab(name) {
-  for (const tab of ["products", "chat"]) {
+  for (const tab of TABS) {
     const selected = tab === name;
     $(`tab-${tab}`).setAttribute("aria-selected", String(selected));
     $(`tab-${tab}`).tabIndex = selected ? 0 : -1;
@@ -184,9 +191,11 @@ function selectTab(name) {
 }
 $("tab-products").addEventListener("click", () => selectTab("products"));
 $("tab-chat").addEventListener("click", () => selectTab("chat"));
+$("tab-cart")?.addEventListener("click", () => selectTab("cart"));
 $("side").querySelector('[role="tablist"]').addEventListener("keydown", (event) => {
   if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
-  const next = $("tab-products").getAttribute("aria-selected") === "true" ? "chat" : "products";
+  const current = TABS.findIndex((tab) => $(`tab-${tab}`).getAttribute("aria-selected") === "true");
+  const next = TABS[(current + (event.key === "ArrowRight" ? 1 : TABS.length - 1)) % TABS.length];
   selectTab(next);
   $(`tab-${next}`).focus();
 });
@@ -214,6 +223,24 @@ $("close-drawer").addEventListener("click", () => setDrawer(false));
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && $("side").classList.contains("open")) setDrawer(false);
 });
+
+// Buying in the page: the side panel's Cart tab (on a phone, inside the drawer).
+const buying = buyingConfig.allowed
+  ? new Buying({
+      slug: state.event.slug,
+      config: buyingConfig,
+      csrf: document.querySelector("[name=csrfmiddlewaretoken]").value,
+      onCartCount: (count) => ($("cart-count").textContent = count),
+    })
+  : null;
+function openBuying(productId) {
+  selectTab("cart");
+  if (!$("side").classList.contains("open") && getComputedStyle($("close-drawer")).display !== "none") {
+    setDrawer(true, document.querySelector(".open-drawer"));
+  }
+  buying.pick(productId);
+}
+$("banner-buy")?.addEventListener("click", () => state.featured && openBuying(state.featured.id));
 
 // Video: the stream plays while the show is live; before and after it, the poster and a panel.
 const video = $("video");

@@ -1,0 +1,241 @@
+// Buying inside the event page (docs/checkout.md): pick an option, cart, checkout, pay, confirmation.
+// Everything happens in the side panel, so the video never stops. The server computes every price;
+// this code only shows what it answers. Text from the server is written with textContent.
+
+const $ = (id) => document.getElementById(id);
+
+function el(tag, props = {}, ...children) {
+  const element = document.createElement(tag);
+  Object.assign(element, props);
+  element.append(...children);
+  return element;
+}
+
+export class Buying {
+  constructor({ slug, config, csrf, onCartCount }) {
+    this.slug = slug;
+    this.config = config;
+    this.csrf = csrf;
+    this.onCartCount = onCartCount;
+    this.order = null;
+    this.product = null;
+    $("buy-add").addEventListener("submit", (event) => { event.preventDefault(); this.add(); });
+    $("buy-checkout").addEventListener("click", () => this.step("contact"));
+    $("buy-step-contact").addEventListener("submit", (event) => { event.preventDefault(); this.startCheckout(); });
+    $("buy-back-to-cart").addEventListener("click", () => this.step("cart"));
+    $("buy-pay")?.addEventListener("click", () => this.pay("succeed"));
+    $("buy-decline")?.addEventListener("click", () => this.pay("fail"));
+    $("buy-cancel").addEventListener("click", () => this.cancel());
+    $("buy-done").addEventListener("click", () => { this.order = null; this.refreshCart(); });
+    this.refreshCart();
+  }
+
+  async request(url, body) {
+    const options = body === undefined
+      ? { credentials: "same-origin" }
+      : {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrf },
+          body: JSON.stringify(body),
+        };
+    const response = await fetch(url, options);
+    const data = await response.json().catch(() => ({ error: "The server did not answer. Try again." }));
+    return { ok: response.ok, data };
+  }
+
+  url(path) {
+    return `/events/${this.slug}/buy/${path}`;
+  }
+
+  error(id, text) {
+    $(id).textContent = text || "";
+  }
+
+  step(name) {
+    for (const section of ["cart", "contact", "payment", "confirmation"]) {
+      $(`buy-step-${section}`).hidden = section !== name;
+    }
+    $("buy-add").hidden = name !== "cart" || !this.product;
+    const heading = $(`buy-step-${name}`).querySelector("h3");
+    if (heading) heading.focus();
+  }
+
+  // Pick an option of a product (from the banner or the purchase tab)
+  async pick(productId) {
+    this.error("buy-add-error", "");
+    const { ok, data } = await this.request(this.url(`products/${productId}/`));
+    if (!ok) {
+      this.error("buy-add-error", data.error);
+      return;
+    }
+    this.product = data;
+    $("buy-product-title").textContent = data.title;
+    $("buy-deal").hidden = !data.deal;
+    $("buy-limit").textContent = data.per_customer_limit ? `Limit ${data.per_customer_limit} per customer.` : "";
+    const select = $("buy-variant");
+    select.replaceChildren(
+      ...data.variants.map((variant) =>
+        el("option", {
+          value: variant.id,
+          disabled: variant.available === 0,
+          textContent: `${variant.label} — ${variant.price_display}${variant.available === 0 ? " (sold out)" : variant.available <= 5 ? ` (only ${variant.available} left)` : ""}`,
+        }),
+      ),
+    );
+    const firstAvailable = data.variants.find((variant) => variant.available > 0);
+    if (firstAvailable) select.value = firstAvailable.id;
+    $("buy-add-button").disabled = !firstAvailable;
+    $("buy-quantity").value = 1;
+    this.step("cart");
+    $("buy-variant").focus();
+  }
+
+  async add() {
+    this.error("buy-add-error", "");
+    const { ok, data } = await this.request(this.url("cart/add/"), {
+      variant_id: Number($("buy-variant").value),
+      quantity: Number($("buy-quantity").value),
+    });
+    if (!ok) {
+      this.error("buy-add-error", data.error);
+      return;
+    }
+    this.product = null;
+    this.renderCart(data);
+    this.step("cart");
+    $("buy-cart-heading").focus();
+  }
+
+  async refreshCart() {
+    const { ok, data } = await this.request(this.url("cart/"));
+    if (ok) this.renderCart(data);
+    this.step("cart");
+  }
+
+  renderCart(cart) {
+    this.cart = cart;
+    const count = cart.lines.reduce((sum, line) => sum + line.quantity, 0);
+    this.onCartCount(count);
+    $("buy-cart-empty").hidden = cart.lines.length > 0;
+    $("buy-cart-total").textContent = cart.lines.length ? `Total ${cart.total_display}` : "";
+    $("buy-checkout").hidden = cart.lines.length === 0;
+    $("buy-cart-lines").replaceChildren(
+      ...cart.lines.map((line) => {
+        const name = `${line.title}${line.label ? ` (${line.label})` : ""}`;
+        const minus = el("button", { type: "button", className: "qty", textContent: "−" });
+        minus.setAttribute("aria-label", `One less ${name}`);
+        minus.addEventListener("click", () => this.setQuantity(line.id, line.quantity - 1));
+        const plus = el("button", { type: "button", className: "qty", textContent: "+" });
+        plus.setAttribute("aria-label", `One more ${name}`);
+        plus.addEventListener("click", () => this.setQuantity(line.id, line.quantity + 1));
+        const remove = el("button", { type: "button", className: "link", textContent: "Remove" });
+        remove.setAttribute("aria-label", `Remove ${name}`);
+        remove.addEventListener("click", () => this.setQuantity(line.id, 0));
+        return el(
+          "li",
+          { className: "cart-line" },
+          el("span", { className: "name", textContent: name }),
+          el("span", { className: "controls" }, minus, el("span", { className: "quantity", textContent: String(line.quantity) }), plus, remove),
+          el("span", { className: "line-total", textContent: line.line_total_display }),
+        );
+      }),
+    );
+  }
+
+  async setQuantity(lineId, quantity) {
+    this.error("buy-cart-error", "");
+    const { ok, data } = await this.request(this.url(`cart/lines/${lineId}/`), { quantity });
+    if (!ok) this.error("buy-cart-error", data.error);
+    else this.renderCart(data);
+  }
+
+  async startCheckout() {
+    const form = $("buy-step-contact");
+    form.querySelectorAll(".field-error").forEach((node) => (node.textContent = ""));
+    this.error("buy-contact-error", "");
+    const submit = form.querySelector("button[type=submit]");
+    submit.disabled = true; // a double click sends one request
+    const body = Object.fromEntries(new FormData(form).entries());
+    const { ok, data } = await this.request(this.url("checkout/"), body).finally(() => (submit.disabled = false));
+    if (!ok) {
+      this.error("buy-contact-error", data.error);
+      for (const [name, messages] of Object.entries(data.fields || {})) {
+        const target = $(`buy-error-${name}`);
+        if (target) target.textContent = messages.join(" ");
+      }
+      return;
+    }
+    this.order = data.order;
+    $("buy-payment-total").textContent = `Total ${data.order.total_display}`;
+    this.step("payment");
+    if (data.payment.provider === "stripe") await this.mountStripe(data.payment);
+  }
+
+  async mountStripe(payment) {
+    // Stripe requires Stripe.js from its own servers; only Stripe mode loads it.
+    if (!window.Stripe) {
+      await new Promise((resolve, reject) => {
+        const script = el("script", { src: "https://js.stripe.com/v3/", onload: resolve, onerror: reject });
+        document.head.append(script);
+      }).catch(() => this.error("buy-payment-error", "The payment form could not load. Check your connection."));
+    }
+    if (!window.Stripe) return;
+    this.stripe = window.Stripe(payment.publishable_key);
+    this.elements = this.stripe.elements({ clientSecret: payment.client_secret });
+    this.elements.create("payment").mount("#payment-element");
+  }
+
+  async pay(outcome) {
+    this.error("buy-payment-error", "");
+    if (!this.order) return;
+    if (this.config.provider === "stripe") {
+      const { error } = await this.stripe.confirmPayment({
+        elements: this.elements,
+        redirect: "if_required",
+        confirmParams: { return_url: location.href },
+      });
+      if (error) {
+        this.error("buy-payment-error", error.message);
+        return;
+      }
+    } else {
+      const { ok, data } = await this.request(`/orders/${this.order.number}/test-pay/`, { outcome });
+      if (!ok) {
+        this.error("buy-payment-error", data.error);
+        return;
+      }
+    }
+    await this.followOrder();
+  }
+
+  async followOrder() {
+    // The payment's outcome reaches the server by webhook; ask until the order is settled.
+    for (let attempt = 0; attempt < 60; attempt++) {
+      const { ok, data } = await this.request(`/orders/${this.order.number}/`);
+      if (ok && data.status !== "pending_payment") {
+        this.finish(data);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    this.error("buy-payment-error", "Your payment is still being confirmed; you will get an email.");
+  }
+
+  finish(order) {
+    if (order.status === "paid") {
+      $("buy-confirmation-text").textContent = `Thank you! Order ${order.number.slice(0, 8)} is confirmed: ${order.total_display}. A confirmation is on its way to ${order.email}.`;
+      this.step("confirmation");
+      this.onCartCount(0);
+    } else {
+      this.order = null;
+      this.refreshCart().then(() => this.error("buy-cart-error", order.reason || "The payment did not go through."));
+    }
+  }
+
+  async cancel() {
+    if (this.order) await this.request(`/orders/${this.order.number}/cancel/`, {});
+    this.order = null;
+    this.refreshCart();
+  }
+}
