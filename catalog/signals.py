@@ -13,4 +13,7 @@ stock_changed = Signal()
 def stock_changed_on_commit(product_ids: Iterable[int]) -> None:
     product_ids = set(product_ids)
     if product_ids:
-        transaction.on_commit(lambda: stock_changed.send(sender=None, product_ids=product_ids))
+        # robust: a listener that fails (Redis down) is logged and never fails the committed sale.
+        transaction.on_commit(
+            lambda: stock_changed.send(sender=None, product_ids=product_ids), robust=True
+        )

@@ -3,17 +3,24 @@
 from django.contrib import admin
 
 from catalog.models import Membership
-from catalog.tenancy import MerchantScopedAdmin, register_tenant_model
+from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
 from checkout.models import Order, OrderLine
 
 register_tenant_model(Order, "merchant")
 register_tenant_model(OrderLine, "order__merchant")
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(MerchantScopedMixin, admin.TabularInline):
+    """What was bought: shown to the order's merchant (a plain inline would need Django model
+    permissions, which merchant staff do not have), never changed."""
+
     model = OrderLine
     extra = 0
     can_delete = False
+    merchant_roles = frozenset()
+    merchant_view_only_roles = frozenset(
+        {Membership.Role.OWNER, Membership.Role.CATALOG_MANAGER, Membership.Role.HOST}
+    )
     fields = [
         "product_title",
         "variant_label",

@@ -99,10 +99,9 @@ def require_can_buy(*, event: LiveEvent, shopper: Shopper) -> None:
 
 def _offer(event: LiveEvent, variant_id) -> tuple[Variant, ShowProduct]:
     """The variant, if it is an active product in this show's run of show."""
-    try:
-        variant_id = int(variant_id)
-    except (TypeError, ValueError):
-        raise CheckoutError("Choose an option of a product in this show.") from None
+    variant_id = _int(variant_id)
+    if variant_id is None:
+        raise CheckoutError("Choose an option of a product in this show.")
     variant = (
         Variant.objects.select_related("product")
         .filter(pk=variant_id, product__status=Product.Status.ACTIVE)
@@ -127,23 +126,24 @@ def unit_price(*, event: LiveEvent, entry: ShowProduct, variant: Variant) -> int
 
 def _quantity(value) -> int:
     most = settings.CHECKOUT_MAX_QUANTITY
-    if isinstance(value, bool):
-        value = None
-    try:
-        quantity = int(value)
-    except (TypeError, ValueError):
-        raise CheckoutError(f"Choose a quantity from 1 to {most}.") from None
-    if not 1 <= quantity <= most:
+    quantity = _int(value)
+    if quantity is None or not 1 <= quantity <= most:
         raise CheckoutError(f"Choose a quantity from 1 to {most}.")
     return quantity
 
 
 def _units_already_bought(*, event: LiveEvent, shopper: Shopper, product_id: int) -> int:
+    """Units in the shopper's paid orders, and in orders still waiting for their payment.
+
+    The checkout in progress (its reservation still running) is not counted: its units are the
+    cart's own, which the next checkout replaces, and the cart is counted on its own.
+    """
     return (
         OrderLine.objects.filter(
             shopper.owns("order__"),
+            Q(order__status=Status.PAID)
+            | Q(order__status=Status.PENDING_PAYMENT, order__reserved_until__lte=timezone.now()),
             order__event=event,
-            order__status__in=[Status.PAID, Status.PENDING_PAYMENT],
             variant__product_id=product_id,
         ).aggregate(units=Sum("quantity"))["units"]
         or 0
@@ -210,7 +210,7 @@ def cart_set_quantity(*, event: LiveEvent, shopper: Shopper, line_id, quantity) 
         )
         if line is None:
             raise CheckoutError("That item is not in your cart.")
-        if quantity in (0, "0"):
+        if _int(quantity) == 0:
             line.delete()
             return cart
         quantity = _quantity(quantity)
@@ -238,6 +238,9 @@ def _cart(*, event: LiveEvent, shopper: Shopper) -> Cart:
 
 
 def _int(value) -> int | None:
+    """A whole number (an int or its digits), else None: never a bool, never a truncated 2.5."""
+    if isinstance(value, bool | float):
+        return None
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -251,51 +254,64 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
     """Reserve the cart's stock, create the order and its payment.
 
     `contact`: email and shipping_* fields, already validated. A second call while the same order
-    is still waiting for payment returns that order (a double submit buys once).
+    is still waiting for payment returns that order and its payment (a double submit buys once,
+    even when it arrives while the first one is still asking the provider).
     Raises CheckoutError, SoldOut, PlatformNotAllowed, ShowClosed, PaymentUnavailable.
     """
     require_can_buy(event=event, shopper=shopper)
     provider = get_provider()
     with transaction.atomic():
-        cart = _cart(event=event, shopper=shopper)
-        lines = list(cart.lines.select_related("variant__product").order_by("variant_id"))
+        # One checkout at a time per cart: a concurrent double submit waits here for the first.
+        cart = Cart.objects.select_for_update().get(pk=_cart(event=event, shopper=shopper).pk)
+        lines = _cart_lines(cart)
         if not lines:
             raise CheckoutError("Your cart is empty.")
-        pending = _pending_order(event=event, shopper=shopper)
-        if pending is not None and _same_items(pending, lines):
-            return StartedCheckout(
-                order=pending, intent=PaymentIntent(pending.payment_intent_id, "")
+        order = _pending_order(event=event, shopper=shopper)
+        created = order is None or not _same_items(order, lines)
+        replaced = order if created else None
+        if created:
+            if replaced is not None:
+                _release(replaced, reason="Replaced by a new checkout.")
+                lines = _cart_lines(cart)  # read again: the released units are free again
+            order = _order_create(
+                event=event, shopper=shopper, contact=contact, lines=lines, provider=provider.name
             )
-        if pending is not None:
-            _release(pending, reason="Replaced by a new checkout.")
-        order = _order_create(
-            event=event, shopper=shopper, contact=contact, lines=lines, provider=provider.name
-        )
-        try:
-            inventory.reserve(
-                order=order,
-                quantities={line.variant_id: line.quantity for line in lines},
-                until=order.reserved_until,
-            )
-        except inventory.OutOfStock as exc:
-            title = next(
-                line.variant.product.title for line in lines if line.variant_id == exc.variant_id
-            )
-            raise SoldOut(f"{title} just sold out. Update your cart and try again.") from None
-        stock_changed_on_commit(line.variant.product_id for line in lines)
+            try:
+                inventory.reserve(
+                    order=order,
+                    quantities={line.variant_id: line.quantity for line in lines},
+                    until=order.reserved_until,
+                )
+            except inventory.OutOfStock as exc:
+                title = next(
+                    line.variant.product.title
+                    for line in lines
+                    if line.variant_id == exc.variant_id
+                )
+                raise SoldOut(f"{title} just sold out. Update your cart and try again.") from None
+            stock_changed_on_commit(line.variant.product_id for line in lines)
 
+    if replaced is not None and replaced.payment_intent_id:
+        provider.cancel_intent(intent_id=replaced.payment_intent_id)  # it can no longer be paid
+    # Idempotent per order: asked again for a double submit, the provider gives the same payment.
     try:
         intent = provider.create_intent(order=order)
     except PaymentError as exc:
-        with transaction.atomic():
-            _release(
-                Order.objects.select_for_update().get(pk=order.pk),
-                reason="Payment service unavailable.",
-            )
+        if created:
+            with transaction.atomic():
+                _release(
+                    Order.objects.select_for_update().get(pk=order.pk),
+                    reason="Payment service unavailable.",
+                )
         raise PaymentUnavailable(exc.message) from exc
-    Order.objects.filter(pk=order.pk).update(payment_intent_id=intent.id)
-    order.payment_intent_id = intent.id
+    if order.payment_intent_id != intent.id:
+        Order.objects.filter(pk=order.pk).update(payment_intent_id=intent.id)
+        order.payment_intent_id = intent.id
     return StartedCheckout(order=order, intent=intent)
+
+
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    return list(cart.lines.select_related("variant__product").order_by("variant_id"))
 
 
 def _pending_order(*, event: LiveEvent, shopper: Shopper) -> Order | None:
@@ -307,7 +323,6 @@ def _pending_order(*, event: LiveEvent, shopper: Shopper) -> Order | None:
             status=Status.PENDING_PAYMENT,
             reserved_until__gt=timezone.now(),
         )
-        .exclude(payment_intent_id=None)
         .first()
     )
 

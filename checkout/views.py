@@ -135,8 +135,14 @@ def order_cancel(request, number):
 def test_mode_pay(request, number):
     order = _own_order(request, number)
     try:
-        succeed = _body(request).get("outcome") == "succeed"
-        services.test_mode_pay(order=order, shopper=shopper_of(request), succeed=succeed)
+        outcome = _body(request).get("outcome")
+        if outcome not in ("succeed", "fail"):
+            raise services.CheckoutError(
+                'Choose the outcome of the test payment: "succeed" or "fail".'
+            )
+        services.test_mode_pay(
+            order=order, shopper=shopper_of(request), succeed=outcome == "succeed"
+        )
     except services.CheckoutError as exc:
         return _refused(exc)
     order.refresh_from_db()

@@ -26,7 +26,7 @@ def stripe_webhook(request):
     except (ValueError, stripe.SignatureVerificationError):
         # Missing, wrong, altered or stale (over 5 minutes old) signature: nothing happens.
         return HttpResponseBadRequest("Invalid signature.")
-    payment_object = event.data.object
+    payment_object = event.data.object.to_dict()  # a StripeObject is not a dict: no .get()
     intent_id = (
         payment_object.get("payment_intent")
         if event.type.startswith("charge.")

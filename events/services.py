@@ -129,7 +129,8 @@ def _change(event: LiveEvent, message: dict, **fields) -> dict:
     for name, value in fields.items():
         setattr(event, name, value)
     message = {**message, "seq": event.seq}
-    transaction.on_commit(lambda: realtime.publish(event.pk, message))
+    # robust: the change is committed; a broadcast that fails is logged, and clients resync.
+    transaction.on_commit(lambda: realtime.publish(event.pk, message), robust=True)
     return message
 
 

@@ -212,9 +212,7 @@ def test_viewer_on_a_phone_sees_the_product_the_host_features_while_the_video_pl
     expect(banner).to_be_visible()
     expect(banner.locator("#banner-price")).to_have_text("$249.00")
     expect(banner.locator("#banner-stock")).to_have_text("Only 4 left")
-    expect(banner.get_by_role("link", name="Buy Robot Vacuum")).to_have_attribute(
-        "href", "/shop/waltmart/robot-vacuum/"
-    )
+    expect(banner.get_by_role("button", name="Buy Robot Vacuum")).to_be_enabled()
     # and the video kept playing before, during and after the change
     during = viewer.evaluate("window.featuredAt")
     after = wait_for_progress(viewer, during)
@@ -239,7 +237,7 @@ def test_desktop_viewer_browses_products_and_chat_without_stopping_the_video(dem
     assert listed_products(page) == run_of_show(demo.live)
     robot_vacuum = page.locator("#show-products > li").filter(has_text="Robot Vacuum")
     expect(robot_vacuum).to_contain_text("$249.00")
-    expect(robot_vacuum.get_by_role("link", name="Buy Robot Vacuum")).to_be_visible()
+    expect(robot_vacuum.get_by_role("button", name="Buy Robot Vacuum")).to_be_visible()
     side, player = page.locator("#side").bounding_box(), page.locator("#video").bounding_box()
     assert side["x"] >= player["x"] + player["width"]  # side by side, not under it
 

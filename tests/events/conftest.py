@@ -48,7 +48,8 @@ def make_event(brand, show_products):
             status=status,
         )
         services.run_of_show_set(
-            event=event, product_ids=[p.pk for p in (show_products if products is None else products)]
+            event=event,
+            product_ids=[p.pk for p in (show_products if products is None else products)],
         )
         return event
 
