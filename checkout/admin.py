@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from catalog.models import Membership
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
+from checkout import services
 from checkout.models import Order, OrderLine
 
 register_tenant_model(Order, "merchant")
@@ -59,8 +60,17 @@ class OrderAdmin(MerchantScopedAdmin):
     merchant_roles = frozenset({Membership.Role.OWNER, Membership.Role.CATALOG_MANAGER})
     merchant_view_only_roles = frozenset({Membership.Role.HOST})
 
+    actions = ["retry_refunds"]
+
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Order._meta.fields]
+
+    @admin.action(
+        description="Retry the refund of paid orders that sold out", permissions=["change"]
+    )
+    def retry_refunds(self, request, queryset):
+        retried = services.refunds_retry(orders=queryset)
+        self.message_user(request, f"{retried} refund(s) requested again.")
 
     def has_add_permission(self, request, *args):
         return False

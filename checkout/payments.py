@@ -47,8 +47,12 @@ class PaymentProvider(Protocol):
     def cancel_intent(self, *, intent_id: str) -> None:
         """Stop a payment that will not be completed (the reservation expired)."""
 
-    def refund(self, *, order: Order) -> None:
-        """Give a paid order's money back; idempotent per order. Raises PaymentError."""
+    def refund(self, *, order: Order, attempt: str = "") -> None:
+        """Give a paid order's money back; idempotent per order and `attempt`. Raises PaymentError.
+
+        Stripe replays the saved answer of a key, errors included, so a retry after a failure
+        needs a new `attempt`; a second refund of a refunded payment is refused by Stripe.
+        """
 
 
 class StripeProvider:
@@ -84,11 +88,12 @@ class StripeProvider:
         with contextlib.suppress(stripe.StripeError):
             self.client.v1.payment_intents.cancel(intent_id)
 
-    def refund(self, *, order: Order) -> None:
+    def refund(self, *, order: Order, attempt: str = "") -> None:
+        key = f"liveshop-refund-{order.number}" + (f"-{attempt}" if attempt else "")
         try:
             self.client.v1.refunds.create(
                 params={"payment_intent": order.payment_intent_id},
-                options={"idempotency_key": f"liveshop-refund-{order.number}"},
+                options={"idempotency_key": key},
             )
         except stripe.StripeError as exc:
             raise PaymentError() from exc
@@ -118,7 +123,7 @@ class TestModeProvider:
     def cancel_intent(self, *, intent_id: str) -> None:
         pass
 
-    def refund(self, *, order: Order) -> None:
+    def refund(self, *, order: Order, attempt: str = "") -> None:
         pass
 
 

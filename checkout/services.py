@@ -523,14 +523,30 @@ _HANDLERS = {
 }
 
 
-def _refund_sold_out(order_pk: int) -> None:
+def refunds_retry(*, orders) -> int:
+    """Ask again for the refunds of paid-but-sold-out orders whose refund failed. Returns how many
+    were retried; only orders whose payment succeeded and that are not refunded yet qualify."""
+    pending = orders.filter(
+        status=Status.CANCELLED, payment_events__type="payment_intent.succeeded"
+    ).distinct()
+    retried = 0
+    attempt = f"retry-{int(timezone.now().timestamp())}"
+    for order in pending:
+        if _refund_sold_out(order.pk, attempt=attempt):
+            retried += 1
+    return retried
+
+
+def _refund_sold_out(order_pk: int, *, attempt: str = "") -> bool:
     order = Order.objects.get(pk=order_pk)
     provider = get_provider()
     try:
-        provider.refund(order=order)
+        provider.refund(order=order, attempt=attempt)
     except PaymentError:
-        log.exception("Refund of order %s failed; retry from the admin", order.number)
-        return
+        log.exception(
+            "Refund of order %s failed; retry it from the admin's order list", order.number
+        )
+        return False
     if provider.name == "test":  # no webhook will come: settle it here
         payment_event_apply(
             event_id=f"test-refund-{order.number}",
@@ -540,6 +556,7 @@ def _refund_sold_out(order_pk: int) -> None:
     _email_order(
         order.pk, "checkout/email/order_refunded.txt", "Your Liveshop order could not be completed"
     )
+    return True
 
 
 def _email_order(order_pk: int, template: str, subject: str) -> None:

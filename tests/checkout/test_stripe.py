@@ -433,6 +433,30 @@ def test_a_success_after_expiry_when_the_stock_was_sold_is_refunded_and_the_buye
     assert stock(vacuum) == (0, 0)
 
 
+def test_a_refund_that_failed_can_be_retried_from_the_order_list(
+    stripe_api, started, live_event, guest, vacuum, mailoutbox
+):
+    # given a late payment for units sold meanwhile, whose refund Stripe refused at first
+    services.orders_release_expired(now=timezone.now() + timedelta(minutes=11))
+    webhook("payment_intent.succeeded", checkout(live_event, guest, (vacuum, 3)).order)
+    mailoutbox.clear()
+    stripe_api.fail_with = 500
+    webhook("payment_intent.succeeded", started)
+    assert stripe_api.refunds == [] and mailoutbox == []
+
+    # when Stripe is back and staff retry the refunds of these orders
+    stripe_api.fail_with = None
+    retried = services.refunds_retry(orders=Order.objects.all())
+
+    # then the refund is asked again (for this order only) and the buyer is told
+    assert retried == 1
+    assert [r["payment_intent"] for r in stripe_api.refunds] == [started.payment_intent_id]
+    assert [e.subject for e in mailoutbox] == ["Your Liveshop order could not be completed"]
+    # and once refunded, a retry does nothing
+    webhook("charge.refunded", started)
+    assert services.refunds_retry(orders=Order.objects.all()) == 0
+
+
 @pytest.mark.parametrize(
     "kind",
     [
