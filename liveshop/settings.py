@@ -104,12 +104,16 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "liveshop"},
+            # One hub channel per process carries every show's changes (events/realtime.py),
+            # so it gets more room than the per-connection default of 100 messages.
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "liveshop:", "capacity": 5000},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
+    }
 
 # --- Files ---------------------------------------------------------------------------------------
 
