@@ -31,6 +31,8 @@ class EventConsumer(AsyncWebsocketConsumer):
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.event = await database_sync_to_async(_open_event)(slug)
         if self.event is None:
+            # Accept first so that the client reads the reason (4404) and does not reconnect.
+            await self.accept()
             await self.close(code=CLOSE_NOT_FOUND)
             return
         # The host console watches the show too, but is not one of its viewers.

@@ -134,10 +134,12 @@ async def test_connections_from_other_sites_are_refused(connect, live_event):
     assert not evil.connected and not missing.connected
 
 
-async def test_unknown_show_is_refused(connect, db):
+async def test_unknown_show_is_closed_with_4404(connect, db):
     communicator = await connect(slug="no-such-show", expect_state=False)
 
-    assert not communicator.connected or communicator.close_code == 4404
+    closing = await communicator.receive_output(timeout=3)
+
+    assert (closing["type"], closing["code"]) == ("websocket.close", 4404)
 
 
 async def test_bad_frames_get_errors_and_the_connection_keeps_serving(connect, live_event):
