@@ -573,6 +573,9 @@ def test_mode_pay(*, order: Order, shopper: Shopper, succeed: bool) -> str:
     if not Order.objects.filter(shopper.owns(), pk=order.pk).exists():
         raise CheckoutError("That order does not exist.")
     require_can_buy(event=order.event, shopper=shopper)
+    # A real card is charged once per attempt: a declined or replaced order cannot be paid later.
+    if not Order.objects.filter(pk=order.pk, status=Status.PENDING_PAYMENT).exists():
+        raise CheckoutError("This order is no longer waiting for payment; check out again.")
     kind = "payment_intent.succeeded" if succeed else "payment_intent.payment_failed"
     return payment_event_apply(
         event_id=f"test-{kind}-{order.number}", event_type=kind, intent_id=order.payment_intent_id

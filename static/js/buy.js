@@ -12,22 +12,28 @@ function el(tag, props = {}, ...children) {
 }
 
 export class Buying {
-  constructor({ slug, config, csrf, onCartCount }) {
+  constructor({ slug, config, csrf, onCartCount, onDone }) {
     this.slug = slug;
     this.config = config;
     this.csrf = csrf;
     this.onCartCount = onCartCount;
+    this.onDone = onDone;
     this.order = null;
     this.product = null;
     $("buy-add").addEventListener("submit", (event) => { event.preventDefault(); this.add(); });
     $("buy-checkout").addEventListener("click", () => this.step("contact"));
     $("buy-step-contact").addEventListener("submit", (event) => { event.preventDefault(); this.startCheckout(); });
+    $("buy-step-contact").addEventListener("input", ({ target }) => {
+      target.removeAttribute("aria-invalid"); // corrected: no longer marked
+      const error = $(`buy-error-${target.name}`);
+      if (error) error.textContent = "";
+    });
     $("buy-back-to-cart").addEventListener("click", () => this.step("cart"));
     $("buy-pay")?.addEventListener("click", () => this.pay("succeed"));
     $("buy-decline")?.addEventListener("click", () => this.pay("fail"));
     $("buy-cancel").addEventListener("click", () => this.cancel());
-    $("buy-done").addEventListener("click", () => { this.order = null; this.refreshCart(); });
-    this.refreshCart();
+    $("buy-done").addEventListener("click", () => { this.order = null; this.refreshCart({ focus: false }); this.onDone(); });
+    this.refreshCart({ focus: false });
   }
 
   async request(url, body) {
@@ -52,17 +58,16 @@ export class Buying {
     $(id).textContent = text || "";
   }
 
-  step(name) {
+  step(name, { focus = true } = {}) {
     for (const section of ["cart", "contact", "payment", "confirmation"]) {
       $(`buy-step-${section}`).hidden = section !== name;
     }
     $("buy-add").hidden = name !== "cart" || !this.product;
-    const heading = $(`buy-step-${name}`).querySelector("h3");
-    if (heading) heading.focus();
+    if (focus) $(`buy-step-${name}`).querySelector("h3")?.focus();
   }
 
   // Pick an option of a product (from the banner or the purchase tab)
-  async pick(productId) {
+  async pick(productId, { focus = true } = {}) {
     this.error("buy-add-error", "");
     const { ok, data } = await this.request(this.url(`products/${productId}/`));
     if (!ok) {
@@ -84,20 +89,23 @@ export class Buying {
       ),
     );
     const firstAvailable = data.variants.find((variant) => variant.available > 0);
-    if (firstAvailable) select.value = firstAvailable.id;
+    const shown = firstAvailable ?? data.variants[0]; // all sold out: still say which, and that
+    if (shown) select.value = shown.id;
     $("buy-add-button").disabled = !firstAvailable;
     $("buy-quantity").value = 1;
-    this.step("cart");
-    $("buy-variant").focus();
+    this.step("cart", { focus });
+    if (focus) $("buy-variant").focus();
   }
 
   async add() {
     this.error("buy-add-error", "");
+    const chosen = { variant: $("buy-variant").value, quantity: $("buy-quantity").value };
     const { ok, data } = await this.request(this.url("cart/add/"), {
-      variant_id: Number($("buy-variant").value),
-      quantity: Number($("buy-quantity").value),
+      variant_id: Number(chosen.variant),
+      quantity: Number(chosen.quantity),
     });
     if (!ok) {
+      if (data.code === "sold_out") await this.showAgain(chosen);
       this.error("buy-add-error", data.error);
       return;
     }
@@ -107,10 +115,21 @@ export class Buying {
     $("buy-cart-heading").focus();
   }
 
-  async refreshCart() {
+  // Stock ran out since the options were shown: show them as they are now, keeping the choice if
+  // it can still be bought.
+  async showAgain(chosen) {
+    await this.pick(this.product.id, { focus: false });
+    const option = $("buy-variant").querySelector(`option[value="${chosen.variant}"]`);
+    if (option && !option.disabled) {
+      $("buy-variant").value = chosen.variant;
+      $("buy-quantity").value = chosen.quantity;
+    }
+  }
+
+  async refreshCart({ focus = true } = {}) {
     const { ok, data } = await this.request(this.url("cart/"));
     if (ok) this.renderCart(data);
-    this.step("cart");
+    this.step("cart", { focus });
   }
 
   renderCart(cart) {
@@ -119,6 +138,7 @@ export class Buying {
     this.onCartCount(count);
     $("buy-cart-empty").hidden = cart.lines.length > 0;
     $("buy-cart-total").textContent = cart.lines.length ? `Total ${cart.total_display}` : "";
+    $("buy-contact-total").textContent = `${count} ${count === 1 ? "item" : "items"} · Total ${cart.total_display}`;
     $("buy-checkout").hidden = cart.lines.length === 0;
     $("buy-cart-lines").replaceChildren(
       ...cart.lines.map((line) => {
@@ -153,6 +173,7 @@ export class Buying {
   async startCheckout() {
     const form = $("buy-step-contact");
     form.querySelectorAll(".field-error").forEach((node) => (node.textContent = ""));
+    form.querySelectorAll("[aria-invalid]").forEach((node) => node.removeAttribute("aria-invalid"));
     this.error("buy-contact-error", "");
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true; // a double click sends one request
@@ -163,7 +184,9 @@ export class Buying {
       for (const [name, messages] of Object.entries(data.fields || {})) {
         const target = $(`buy-error-${name}`);
         if (target) target.textContent = messages.join(" ");
+        $(`buy-${name}`)?.setAttribute("aria-invalid", "true");
       }
+      form.querySelector("[aria-invalid]")?.focus(); // the first field to correct
       return;
     }
     this.order = data.order;
@@ -187,8 +210,18 @@ export class Buying {
   }
 
   async pay(outcome) {
+    // One payment at a time: a double click, or Decline right after Pay, waits for the answer.
+    if (!this.order || this.paying) return;
     this.error("buy-payment-error", "");
-    if (!this.order) return;
+    this.paying = true;
+    try {
+      await this.settle(outcome);
+    } finally {
+      this.paying = false;
+    }
+  }
+
+  async settle(outcome) {
     if (this.config.provider === "stripe") {
       const { error } = await this.stripe.confirmPayment({
         elements: this.elements,
@@ -234,6 +267,7 @@ export class Buying {
   }
 
   async cancel() {
+    if (this.paying) return;
     if (this.order) await this.request(`/orders/${this.order.number}/cancel/`, {});
     this.order = null;
     this.refreshCart();

@@ -89,7 +89,10 @@ function productItem(product) {
 }
 
 function renderProducts() {
+  // The list is redrawn on every change; a keyboard user's focus stays on the same product's button.
+  const focused = document.activeElement?.closest("#show-products > li")?.dataset.productId;
   $("show-products").replaceChildren(...state.products.map(productItem));
+  if (focused) $("show-products").querySelector(`[data-product-id="${focused}"] button`)?.focus();
   document.querySelectorAll(".open-drawer .count").forEach((el) => (el.textContent = state.products.length));
 }
 
@@ -231,16 +234,23 @@ const buying = buyingConfig.allowed
       config: buyingConfig,
       csrf: document.querySelector("[name=csrfmiddlewaretoken]").value,
       onCartCount: (count) => ($("cart-count").textContent = count),
+      onDone: keepWatching,
     })
   : null;
-function openBuying(productId) {
+function openBuying(productId, opener) {
   selectTab("cart");
   if (!$("side").classList.contains("open") && getComputedStyle($("close-drawer")).display !== "none") {
-    setDrawer(true, document.querySelector(".open-drawer"));
+    setDrawer(true, opener); // closing it gives the focus back to that Buy button
   }
   buying.pick(productId);
 }
-$("banner-buy")?.addEventListener("click", () => state.featured && openBuying(state.featured.id));
+// After the confirmation: back to the products, and on a phone the drawer closes over the video.
+function keepWatching() {
+  selectTab("products");
+  if ($("side").classList.contains("open")) setDrawer(false);
+  else $("tab-products").focus();
+}
+$("banner-buy")?.addEventListener("click", () => state.featured && openBuying(state.featured.id, $("banner-buy")));
 
 // Video: the stream plays while the show is live; before and after it, the poster and a panel.
 const video = $("video");
