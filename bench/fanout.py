@@ -133,7 +133,7 @@ async def run_rounds(
         for n in range(rounds):
             product = products[n % len(products)]
             arrivals.pop(product, None)
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(0.6)  # the host stays within the websocket flood limit
             sent = time.perf_counter()
             await host.send(json.dumps({"type": "feature", "product_id": product}))
             deadline = time.monotonic() + 10

@@ -61,12 +61,12 @@ class EventConsumer(AsyncWebsocketConsumer):
             if seq is None or seq > state["seq"]:
                 await self._send_text(text)
 
-    async def deliver(self, seq: int | None, text: str) -> None:
-        """Called by the hub with a frame already encoded for every viewer."""
+    def deliver(self, seq: int | None, frame: dict):
+        """Called by the hub with a frame shared by every viewer; returns the send to await."""
         if self.buffered is not None:
-            self.buffered.append((seq, text))
-        else:
-            await self._send_text(text)
+            self.buffered.append((seq, frame["text"]))
+            return None
+        return self.base_send(frame)
 
     async def _send_text(self, text: str) -> None:
         await self.base_send({"type": "websocket.send", "text": text})

@@ -14,12 +14,14 @@ that dies without running its disconnect handlers therefore drops out of the cou
 
 import asyncio
 import contextlib
+import gc
 import json
 import logging
 import time
 import uuid
 import weakref
 from collections import defaultdict
+from collections.abc import Awaitable
 from typing import Protocol
 
 from asgiref.sync import async_to_sync
@@ -56,7 +58,8 @@ async def publish_async(event_id: int, message: dict) -> None:
 class Viewer(Protocol):
     counts_as_viewer: bool
 
-    async def deliver(self, seq: int | None, text: str) -> None: ...
+    def deliver(self, seq: int | None, frame: dict) -> Awaitable | None:
+        """Send `frame` (an ASGI websocket.send message), or hold it; return what to await."""
 
 
 class Hub:
@@ -118,11 +121,25 @@ class Hub:
                 await self.fan_out(message["event_id"], message.get("seq"), message["text"])
 
     async def fan_out(self, event_id: int, seq: int | None, text: str) -> None:
-        for viewer in tuple(self.viewers.get(event_id, ())):
-            try:
-                await viewer.deliver(seq, text)
-            except Exception:  # one broken connection must not stop the others
-                log.warning("Could not deliver to a viewer of event %s", event_id, exc_info=True)
+        # One frame object for everyone; the loop allocates nothing per viewer. The collector is
+        # paused meanwhile: with thousands of connections alive, a full collection in the middle
+        # of a fan-out would add a long pause for the viewers not reached yet.
+        frame = {"type": "websocket.send", "text": text}
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for viewer in tuple(self.viewers.get(event_id, ())):
+                try:
+                    sending = viewer.deliver(seq, frame)
+                    if sending is not None:
+                        await sending
+                except Exception:  # one broken connection must not stop the others
+                    log.warning(
+                        "Could not deliver to a viewer of event %s", event_id, exc_info=True
+                    )
+        finally:
+            if collecting:
+                gc.enable()
 
     async def _presence_forever(self) -> None:
         from events import services  # services import this module
