@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from events.models import LiveEvent, Platform, ShowProduct
+from events.services import SCHEDULE_FIELDS
 
 
 class LiveEventForm(forms.ModelForm):
@@ -15,20 +16,7 @@ class LiveEventForm(forms.ModelForm):
 
     class Meta:
         model = LiveEvent
-        fields = [
-            "merchant",
-            "title",
-            "slug",
-            "description",
-            "host_name",
-            "scheduled_start",
-            "duration_minutes",
-            "stream_url",
-            "poster_url",
-            "purchase_platforms",
-            "chat_slow_mode_seconds",
-            "chat_blocked_words",
-        ]
+        fields = ["merchant", *SCHEDULE_FIELDS]
 
     def clean(self):
         cleaned = super().clean()

@@ -19,20 +19,18 @@ CHAT_RATE = (5, 10)  # at most 5 messages in 10 seconds per viewer
 BANNER_MAX_LENGTH = 140
 ANNOUNCEMENT_MAX_LENGTH = 280
 # What a brand chooses when it schedules a show; the live state is changed only by the services below.
-SCHEDULE_FIELDS = frozenset(
-    {
-        "title",
-        "slug",
-        "description",
-        "host_name",
-        "scheduled_start",
-        "duration_minutes",
-        "stream_url",
-        "poster_url",
-        "purchase_platforms",
-        "chat_slow_mode_seconds",
-        "chat_blocked_words",
-    }
+SCHEDULE_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "host_name",
+    "scheduled_start",
+    "duration_minutes",
+    "stream_url",
+    "poster_url",
+    "purchase_platforms",
+    "chat_slow_mode_seconds",
+    "chat_blocked_words",
 )
 
 Status = LiveEvent.Status
