@@ -179,6 +179,10 @@ def cart_add(*, event: LiveEvent, shopper: Shopper, variant_id, quantity) -> Car
     require_can_buy(event=event, shopper=shopper)
     quantity = _quantity(quantity)
     variant, entry = _offer(event, variant_id)
+    if quantity > variant.available:
+        # Units held by abandoned checkouts may be free again.
+        orders_release_expired()
+        variant.refresh_from_db(fields=["stock_on_hand", "reserved"])
     with transaction.atomic():
         cart = _cart(event=event, shopper=shopper)
         line = CartLine.objects.filter(cart=cart, variant=variant).first()
@@ -260,6 +264,9 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
     """
     require_can_buy(event=event, shopper=shopper)
     provider = get_provider()
+    # Stock held by abandoned checkouts comes back here too, even where no scheduler runs
+    # `release_expired_reservations`.
+    orders_release_expired()
     with transaction.atomic():
         # One checkout at a time per cart: a concurrent double submit waits here for the first.
         cart = Cart.objects.select_for_update().get(pk=_cart(event=event, shopper=shopper).pk)

@@ -953,3 +953,22 @@ def test_a_refused_checkout_tells_viewers_nothing(
         services.checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert published == []
+
+
+def test_a_new_checkout_first_gives_back_stock_held_by_abandoned_ones(
+    live_event, shopper, guest, vacuum, contact
+):
+    # given a checkout that took every unit and was abandoned past its reservation
+    abandoned = started(live_event, shopper, contact, (vacuum, 3))
+    Order.objects.filter(pk=abandoned.pk).update(
+        reserved_until=timezone.now() - timedelta(seconds=1)
+    )
+
+    # when someone else checks out, with no scheduler having run
+    order = started(live_event, guest, dict(contact, email="bob@example.com"), (vacuum, 1))
+
+    # then the abandoned units came back first, and the new buyer holds one
+    abandoned.refresh_from_db()
+    assert abandoned.status == Status.CANCELLED
+    assert order.status == Status.PENDING_PAYMENT
+    assert stock(vacuum) == (3, 1)
