@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,7 @@ import websockets
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port  # noqa: E402
+from tests.servers import daphne_command, free_port, wait_until_listening  # noqa: E402
 
 ORIGIN = "http://127.0.0.1"
 CONNECT_CONCURRENCY = 50
@@ -46,15 +45,7 @@ def process(args: list[str], *, env: dict, port: int):
         args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"{args} exited with {proc.returncode}") from None
-                time.sleep(0.1)
+        wait_until_listening(proc, port)
         yield proc
     finally:
         proc.terminate()
@@ -184,16 +175,7 @@ def main() -> None:
             )
 
         port = free_port()
-        daphne_cmd = [
-            sys.executable,
-            "-m",
-            "daphne",
-            "-b",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "liveshop.asgi:application",
-        ]
+        daphne_cmd = daphne_command(port)
         with process(daphne_cmd, env=env, port=port):
             ours = asyncio.run(
                 run_rounds(

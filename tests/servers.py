@@ -67,16 +67,7 @@ def asgi_server(**env: str) -> Iterator[Server]:
     port = free_port()
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "daphne",
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "liveshop.asgi:application",
-            ],
+            daphne_command(port),
             cwd=ROOT,
             env={
                 **os.environ,
@@ -89,7 +80,7 @@ def asgi_server(**env: str) -> Iterator[Server]:
         )
         server = Server(port, process, log)
         try:
-            _wait_for_port(server)
+            wait_until_listening(process, port, output=server.output)
             yield server
         finally:
             if process.poll() is None:
@@ -100,14 +91,30 @@ def asgi_server(**env: str) -> Iterator[Server]:
                     server.kill()
 
 
-def _wait_for_port(server: Server, timeout: float = 30) -> None:
+def daphne_command(port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "daphne",
+        "-b",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "liveshop.asgi:application",
+    ]
+
+
+def wait_until_listening(
+    process: subprocess.Popen, port: int, *, output=lambda: "", timeout: float = 30
+) -> None:
+    """Return once `process` accepts connections on `port`; raise if it exits or never does."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"daphne exited:\n{server.output()}")
+        if process.poll() is not None:
+            raise RuntimeError(f"{process.args[:3]} exited with {process.returncode}:\n{output()}")
         try:
-            socket.create_connection(("127.0.0.1", server.port), timeout=0.5).close()
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
             return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"daphne did not listen on port {server.port} within {timeout} s")
+    raise RuntimeError(f"Nothing listened on port {port} within {timeout} s")
