@@ -4,8 +4,8 @@ from django.contrib import admin
 
 from catalog.models import Membership
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
-from checkout import services
 from checkout.models import Order, OrderLine
+from checkout.payment_outcomes import refunds_retry
 
 register_tenant_model(Order, "merchant")
 register_tenant_model(OrderLine, "order__merchant")
@@ -48,6 +48,7 @@ class OrderAdmin(MerchantScopedAdmin):
         "email",
         "status",
         "total",
+        "amount_refunded",
         "currency",
         "platform",
         "created_at",
@@ -69,7 +70,7 @@ class OrderAdmin(MerchantScopedAdmin):
         description="Retry the refund of paid orders that sold out", permissions=["change"]
     )
     def retry_refunds(self, request, queryset):
-        retried = services.refunds_retry(orders=queryset)
+        retried = refunds_retry(orders=queryset)
         self.message_user(request, f"{retried} refund(s) requested again.")
 
     def has_add_permission(self, request, *args):

@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class CheckoutConfig(AppConfig):
     name = "checkout"
     verbose_name = "Checkout"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from checkout import selectors
+        from events import page_extras
+
+        page_extras.register(selectors.event_page_buying)
+        user_logged_in.connect(_claim_guest_purchases, dispatch_uid="checkout.claim_guest")
+
+
+def _claim_guest_purchases(sender, request, user, **kwargs):
+    from checkout.shoppers import GUEST_KEY, guest_claim
+
+    if request is not None and hasattr(request, "session"):
+        guest_claim(user=user, key=request.session.get(GUEST_KEY) or "")

@@ -68,7 +68,9 @@ class Order(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", "Pending payment"
         PAID = "paid", "Paid"
+        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
         REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed"
         CANCELLED = "cancelled", "Cancelled"
 
     number = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -95,6 +97,7 @@ class Order(models.Model):
     shipping_country = models.CharField("country", max_length=2)
     currency = models.CharField(max_length=3, choices=Currency)
     total = models.PositiveIntegerField()
+    amount_refunded = models.PositiveIntegerField(default=0, help_text="In minor units.")
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING_PAYMENT)
     status_reason = models.CharField(max_length=200, blank=True)
     payment_provider = models.CharField(max_length=10)

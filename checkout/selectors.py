@@ -5,19 +5,31 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 from catalog.templatetags.catalog_tags import money
-from checkout.forms import ContactForm
+from checkout.cart import unit_price
+from checkout.forms import COUNTRIES, ContactForm
 from checkout.models import Cart, Order
 from checkout.payments import get_provider
-from checkout.services import CheckoutError, Shopper, require_can_buy, unit_price
+from checkout.shoppers import Shopper
 from events.models import LiveEvent, ShowProduct
+from events.purchase_rules import PurchaseRefused, deal_is_on, platform_of, require_can_buy
+
+
+def event_page_buying(request, event: LiveEvent) -> dict:
+    """The event page's buying context (registered in CheckoutConfig.ready())."""
+    return {
+        # Whether this viewer may buy is decided here, and again by every purchase endpoint.
+        "buying": buying_for(event=event, platform=platform_of(request)),
+        "contact_fields": contact_fields(),
+        "countries": COUNTRIES,
+    }
 
 
 def buying_for(*, event: LiveEvent, platform: str) -> dict:
     """What the event page needs to offer buying: whether this viewer may, and how they pay."""
     try:
-        require_can_buy(event=event, shopper=Shopper(user=None, session_key="", platform=platform))
+        require_can_buy(event=event, platform=platform)
         provider = get_provider()
-    except CheckoutError as exc:
+    except PurchaseRefused as exc:
         return {"allowed": False, "message": exc.message}
     except ImproperlyConfigured:
         return {"allowed": False, "message": "Buying is not available right now."}
@@ -64,7 +76,7 @@ def product_options(*, event: LiveEvent, product_id) -> dict | None:
         "id": product.pk,
         "title": product.title,
         "per_customer_limit": entry.per_customer_limit,
-        "deal": event.status == LiveEvent.Status.LIVE and entry.live_price is not None,
+        "deal": deal_is_on(status=event.status, live_price=entry.live_price),
         "variants": [
             {
                 "id": variant.pk,

@@ -11,34 +11,34 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST, require_safe
 
-from checkout import selectors, services
+from checkout import cart as carts
+from checkout import orders, payment_outcomes, selectors
+from checkout.errors import CheckoutError
 from checkout.forms import ContactForm
 from checkout.models import Order
 from checkout.payments import get_provider
-from checkout.platforms import platform_of
+from checkout.shoppers import Shopper, guest_key
+from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
 
 
-def shopper_of(request) -> services.Shopper:
-    if not request.session.session_key:
-        request.session.save()  # guests get a session to own their cart
-    user = request.user if request.user.is_authenticated else None
-    return services.Shopper(
-        user=user, session_key=request.session.session_key, platform=platform_of(request)
-    )
+def shopper_of(request) -> Shopper:
+    if request.user.is_authenticated:
+        return Shopper(user=request.user, session_key="", platform=platform_of(request))
+    return Shopper(user=None, session_key=guest_key(request), platform=platform_of(request))
 
 
 def _body(request) -> dict:
     try:
         payload = json.loads(request.body or b"{}")
     except ValueError:
-        raise services.CheckoutError("The request body is not valid JSON.") from None
+        raise CheckoutError("The request body is not valid JSON.") from None
     if not isinstance(payload, dict):
-        raise services.CheckoutError("The request body must be a JSON object.")
+        raise CheckoutError("The request body must be a JSON object.")
     return payload
 
 
-def _refused(exc: services.CheckoutError) -> JsonResponse:
+def _refused(exc: PurchaseRefused) -> JsonResponse:
     return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.http_status)
 
 
@@ -63,13 +63,13 @@ def cart_add(request, slug):
     shopper = shopper_of(request)
     try:
         payload = _body(request)
-        services.cart_add(
+        carts.cart_add(
             event=event,
             shopper=shopper,
             variant_id=payload.get("variant_id"),
             quantity=payload.get("quantity"),
         )
-    except services.CheckoutError as exc:
+    except PurchaseRefused as exc:
         return _refused(exc)
     return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
 
@@ -80,10 +80,10 @@ def cart_line(request, slug, line_id):
     shopper = shopper_of(request)
     try:
         payload = _body(request)
-        services.cart_set_quantity(
+        carts.cart_set_quantity(
             event=event, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
         )
-    except services.CheckoutError as exc:
+    except PurchaseRefused as exc:
         return _refused(exc)
     return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
 
@@ -98,8 +98,8 @@ def checkout_start(request, slug):
             return JsonResponse(
                 {"error": "Check the highlighted fields.", "fields": form.errors}, status=400
             )
-        started = services.checkout_start(event=event, shopper=shopper, contact=form.cleaned_data)
-    except services.CheckoutError as exc:
+        started = orders.checkout_start(event=event, shopper=shopper, contact=form.cleaned_data)
+    except PurchaseRefused as exc:
         return _refused(exc)
     provider = get_provider()
     return JsonResponse(
@@ -125,8 +125,8 @@ def order_status(request, number):
 def order_cancel(request, number):
     order = _own_order(request, number)
     try:
-        order = services.order_cancel(order=order, shopper=shopper_of(request))
-    except services.CheckoutError as exc:
+        order = orders.order_cancel(order=order, shopper=shopper_of(request))
+    except PurchaseRefused as exc:
         return _refused(exc)
     return JsonResponse(selectors.order_json(order))
 
@@ -137,13 +137,11 @@ def test_mode_pay(request, number):
     try:
         outcome = _body(request).get("outcome")
         if outcome not in ("succeed", "fail"):
-            raise services.CheckoutError(
-                'Choose the outcome of the test payment: "succeed" or "fail".'
-            )
-        services.test_mode_pay(
+            raise CheckoutError('Choose the outcome of the test payment: "succeed" or "fail".')
+        payment_outcomes.pay_in_test_mode(
             order=order, shopper=shopper_of(request), succeed=outcome == "succeed"
         )
-    except services.CheckoutError as exc:
+    except PurchaseRefused as exc:
         return _refused(exc)
     order.refresh_from_db()
     return JsonResponse(selectors.order_json(order))

@@ -8,7 +8,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from checkout import services
+from checkout.payment_outcomes import payment_event_apply
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,13 @@ def stripe_webhook(request):
     )
     if not isinstance(intent_id, str):
         return HttpResponse("No payment intent in this event.")
-    outcome = services.payment_event_apply(
-        event_id=event.id, event_type=event.type, intent_id=intent_id
-    )
+    try:
+        outcome = payment_event_apply(
+            event_id=event.id, event_type=event.type, intent_id=intent_id, data=payment_object
+        )
+    except Exception:
+        # Nothing was recorded: answering 500 makes Stripe deliver the event again later.
+        log.exception("Stripe event %s (%s) could not be applied", event.id, event.type)
+        return HttpResponse("Not applied; deliver it again.", status=500)
     log.info("Stripe event %s (%s): %s", event.id, event.type, outcome)
     return HttpResponse(outcome)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from catalog.models import Membership, Product, ProductImage, Variant
 from catalog.templatetags.catalog_tags import money
 from events.models import ChatMessage, ChatRestriction, LiveEvent
+from events.purchase_rules import deal_is_on, viewer_price
 
 LOW_STOCK = 5
 CHAT_BACKLOG = 50
@@ -94,6 +95,7 @@ def show_products(event: LiveEvent) -> QuerySet[Product]:
                 .values("currency")[:1]
             ),
             run_position=Min("show_entries__position", filter=Q(show_entries__event=event)),
+            live_price=Min("show_entries__live_price", filter=Q(show_entries__event=event)),
         )
         .select_related("merchant")  # for each product's URL
         .prefetch_related(
@@ -103,28 +105,40 @@ def show_products(event: LiveEvent) -> QuerySet[Product]:
     )
 
 
-def product_summary(product: Product) -> dict:
+def product_summary(product: Product, *, status: str) -> dict:
     """What a viewer needs to show a product in the banner or the purchase tab.
 
-    `product` comes from `show_products` (annotated with price, currency and stock).
+    `product` comes from `show_products` (annotated with price, live price, currency and stock);
+    `status` is the show's, which decides whether a flash deal's price holds (purchase_rules).
     """
     images = list(product.images.all())
     currency = product.currency or "USD"
+    deal = deal_is_on(status=status, live_price=product.live_price)
+    price = viewer_price(
+        status=status, live_price=product.live_price, catalog_price=product.from_price
+    )
     return {
         "id": product.pk,
         "title": product.title,
         "url": product.get_absolute_url(),
         "image": images[0].thumbnail_url(480) if images else None,
-        "price": product.from_price,
+        "price": price,
         "currency": currency,
-        "price_display": money(product.from_price, currency),
+        "price_display": money(price, currency),
+        "deal": deal,
+        "regular_price_display": money(product.from_price, currency) if deal else None,
         "stock": stock_state(product.available),
     }
 
 
 def show_product_summary(event: LiveEvent, product_id: int) -> dict | None:
     product = show_products(event).filter(pk=product_id).first()
-    return product_summary(product) if product else None
+    return product_summary(product, status=event.status) if product else None
+
+
+def show_product_summaries(event: LiveEvent) -> list[dict]:
+    """The purchase tab: every product of the run of show, priced for the show's status now."""
+    return [product_summary(p, status=event.status) for p in show_products(event)]
 
 
 def chat_message_json(message: ChatMessage) -> dict:
@@ -147,7 +161,7 @@ def chat_backlog(event: LiveEvent) -> list[dict]:
 def event_state(event: LiveEvent) -> dict:
     """The full state of a show, as the `state` message and the event page's first render."""
     event = LiveEvent.objects.select_related("merchant").get(pk=event.pk)
-    products = [product_summary(p) for p in show_products(event)]
+    products = show_product_summaries(event)
     featured = next((p for p in products if p["id"] == event.featured_product_id), None)
     return {
         "type": "state",

@@ -6,10 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
 
-from checkout import selectors as checkout_selectors
-from checkout.forms import COUNTRIES
-from checkout.platforms import platform_of
-from events import selectors, services
+from events import page_extras, selectors, services
 
 SLOW_MODE_CHOICES = [
     (0, "Off"),
@@ -36,10 +33,7 @@ def event_page(request, slug):
             "event": event,
             "state": state,
             "can_host": selectors.can_host(request.user, event),
-            # Whether this viewer may buy is decided here, and again by every purchase endpoint.
-            "buying": checkout_selectors.buying_for(event=event, platform=platform_of(request)),
-            "contact_fields": checkout_selectors.contact_fields(),
-            "countries": COUNTRIES,
+            **page_extras.context_for(request, event),
         },
     )
 

@@ -25,6 +25,28 @@ function renderStatus() {
   $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";
 }
 
+// The price a viewer pays now; during a flash deal, the regular price struck through beside it.
+function priceNodes(product) {
+  const now = document.createElement("span");
+  now.className = "now";
+  now.textContent = product.price_display;
+  if (!product.deal || !product.regular_price_display) return [now];
+  const was = document.createElement("s");
+  was.className = "was";
+  was.textContent = product.regular_price_display;
+  const label = document.createElement("span");
+  label.className = "deal";
+  label.textContent = "Live deal";
+  return [label, " ", now, " ", was];
+}
+
+function applyProducts(products) {
+  state.products = products;
+  if (state.featured) state.featured = products.find((p) => p.id === state.featured.id) ?? state.featured;
+  renderBanner();
+  renderProducts();
+}
+
 function renderBanner() {
   const product = state.featured;
   const banner = $("purchase-banner");
@@ -34,7 +56,7 @@ function renderBanner() {
   $("banner-text").hidden = !state.banner;
   if (!product) return;
   $("banner-title").textContent = product.title;
-  $("banner-price").textContent = product.price_display;
+  $("banner-price").replaceChildren(...priceNodes(product));
   $("banner-stock").textContent = stockText(product.stock);
   $("banner-stock").dataset.state = product.stock.state;
   const image = $("banner-image");
@@ -67,7 +89,7 @@ function productItem(product) {
   title.textContent = product.title;
   const price = document.createElement("p");
   price.className = "price";
-  price.textContent = product.price_display;
+  price.append(...priceNodes(product));
   const stock = document.createElement("span");
   stock.className = "stock";
   stock.dataset.state = product.stock.state;
@@ -134,7 +156,8 @@ function applyStock(productId, stock) {
 }
 
 const handlers = {
-  status: (m) => { state.status = m.status; renderStatus(); },
+  status: (m) => { state.status = m.status; if (m.products) applyProducts(m.products); renderStatus(); },
+  products: (m) => applyProducts(m.products),
   featured: (m) => { state.featured = m.product; renderBanner(); renderProducts(); },
   banner: (m) => { state.banner = m.text; renderBanner(); },
   announcement: (m) => { state.announcement = m.text; $("announcement").textContent = m.text; $("announcement").hidden = !m.text; },

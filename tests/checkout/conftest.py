@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection
 
-from checkout.services import Shopper
+from checkout.shoppers import Shopper
 from events.models import Platform
 from tests.events import conftest as shows
 

@@ -4,8 +4,11 @@ import pytest
 from django.urls import reverse
 
 from catalog.models import Membership
-from checkout import services
+from checkout.cart import cart_add
 from checkout.models import Order
+from checkout.orders import checkout_start
+from checkout.payment_outcomes import pay_in_test_mode
+from checkout.shoppers import Shopper
 from events.models import Platform
 from tests.checkout.conftest import CONTACT
 
@@ -15,12 +18,12 @@ def orders(make_merchant, make_product, make_event, live_event, vacuum):
     """A paid order at the show's brand, and one at another brand."""
 
     def bought(event, variant, email):
-        shopper = services.Shopper(user=None, session_key=email, platform=Platform.IOS)
-        services.cart_add(event=event, shopper=shopper, variant_id=variant.pk, quantity=1)
-        order = services.checkout_start(
+        shopper = Shopper(user=None, session_key=email, platform=Platform.IOS)
+        cart_add(event=event, shopper=shopper, variant_id=variant.pk, quantity=1)
+        order = checkout_start(
             event=event, shopper=shopper, contact={**CONTACT, "email": email}
         ).order
-        services.test_mode_pay(order=order, shopper=shopper, succeed=True)
+        pay_in_test_mode(order=order, shopper=shopper, succeed=True)
         return order
 
     other_brand = make_merchant("other-brand")

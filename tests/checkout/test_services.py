@@ -7,11 +7,17 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Product, Variant
-from checkout import services
+from checkout.cart import cart_add, cart_set_quantity
+from checkout.errors import CheckoutError, SoldOut
 from checkout.models import Cart, CartLine, Order, OrderLine, PaymentEvent, Reservation
-from checkout.services import CheckoutError, PlatformNotAllowed, Shopper, ShowClosed, SoldOut
+from checkout.orders import checkout_start, order_cancel
+from checkout.payment_outcomes import pay_in_test_mode, payment_event_apply
+from checkout.payments import get_provider
+from checkout.release import orders_release_expired
+from checkout.shoppers import Shopper
 from events import services as show_services
 from events.models import LiveEvent, Platform, ShowProduct
+from events.purchase_rules import PlatformNotAllowed, ShowClosed
 
 Status = Order.Status
 HELD, SOLD, RELEASED = Reservation.State
@@ -50,17 +56,17 @@ def fresh(event) -> LiveEvent:
 def started(event, shopper, contact, *items) -> Order:
     """A checkout started for `items` ((variant, quantity), ...)."""
     for variant, quantity in items:
-        services.cart_add(event=event, shopper=shopper, variant_id=variant.pk, quantity=quantity)
-    return services.checkout_start(event=event, shopper=shopper, contact=contact).order
+        cart_add(event=event, shopper=shopper, variant_id=variant.pk, quantity=quantity)
+    return checkout_start(event=event, shopper=shopper, contact=contact).order
 
 
 def pay(order, shopper) -> str:
-    return services.test_mode_pay(order=order, shopper=shopper, succeed=True)
+    return pay_in_test_mode(order=order, shopper=shopper, succeed=True)
 
 
 def late_payment(order) -> str:
     """A success the provider reports after the order was closed (as a webhook would)."""
-    return services.payment_event_apply(
+    return payment_event_apply(
         event_id=f"late-{order.number}",
         event_type="payment_intent.succeeded",
         intent_id=order.payment_intent_id,
@@ -80,17 +86,15 @@ def flash_deal(live_event, headphones):
 
 
 def test_a_viewer_adds_an_option_of_the_show_to_their_cart(live_event, shopper, vacuum):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
 
     assert cart_of(live_event, shopper) == [(vacuum.pk, 2)]
     assert stock(vacuum) == (3, 0)  # a cart holds nothing: only checkout reserves
 
 
 def test_adding_the_same_option_again_adds_to_its_line(live_event, shopper, headphones):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=2)
-    services.cart_add(
-        event=live_event, shopper=shopper, variant_id=str(headphones.pk), quantity="3"
-    )
+    cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=str(headphones.pk), quantity="3")
 
     assert cart_of(live_event, shopper) == [(headphones.pk, 5)]
 
@@ -104,19 +108,17 @@ def test_a_quantity_that_is_not_a_whole_number_from_1_to_the_maximum_is_refused(
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(
-            event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=quantity
-        )
+        cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=quantity)
 
     assert refused.value.message == "Choose a quantity from 1 to 10."
     assert world() == before
 
 
 def test_the_maximum_counts_what_the_cart_already_holds(live_event, shopper, headphones):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=8)
+    cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=8)
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=3)
+        cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=3)
 
     assert refused.value.message == "At most 10 of one option per order."
     assert cart_of(live_event, shopper) == [(headphones.pk, 8)]
@@ -127,7 +129,7 @@ def test_an_option_that_is_not_an_id_is_refused(live_event, shopper, headphones,
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=variant_id, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=variant_id, quantity=1)
 
     assert refused.value.message == "Choose an option of a product in this show."
     assert world() == before
@@ -138,7 +140,7 @@ def test_an_unknown_option_is_refused(live_event, shopper, show_products, varian
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=variant_id, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=variant_id, quantity=1)
 
     assert refused.value.message == "That option is not part of this show."
     assert world() == before
@@ -152,7 +154,7 @@ def test_an_option_of_a_product_not_in_this_show_is_refused(
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=blender.pk, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=blender.pk, quantity=1)
 
     assert refused.value.message == "That option is not part of this show."
     assert world() == before
@@ -168,9 +170,7 @@ def test_a_product_of_another_show_is_refused(
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(
-            event=live_event, shopper=shopper, variant_id=kettle.variants.get().pk, quantity=1
-        )
+        cart_add(event=live_event, shopper=shopper, variant_id=kettle.variants.get().pk, quantity=1)
 
     assert refused.value.message == "That option is not part of this show."
     assert world() == before
@@ -184,7 +184,7 @@ def test_a_product_taken_off_sale_is_refused_even_in_the_run_of_show(
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=1)
 
     assert refused.value.message == "That option is not part of this show."
     assert world() == before
@@ -192,7 +192,7 @@ def test_a_product_taken_off_sale_is_refused_even_in_the_run_of_show(
 
 def test_a_sold_out_option_is_refused(live_event, shopper, air_fryer):
     with pytest.raises(SoldOut) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=air_fryer.pk, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=air_fryer.pk, quantity=1)
 
     assert refused.value.message == "Air Fryer is sold out."
     assert cart_of(live_event, shopper) == []
@@ -200,7 +200,7 @@ def test_a_sold_out_option_is_refused(live_event, shopper, air_fryer):
 
 def test_more_than_is_left_is_refused_with_what_is_left(live_event, shopper, vacuum):
     with pytest.raises(SoldOut) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=4)
+        cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=4)
 
     assert refused.value.message == "Only 3 of Robot Vacuum left."
     assert cart_of(live_event, shopper) == []
@@ -210,7 +210,7 @@ def test_units_reserved_by_others_are_not_available(live_event, shopper, guest, 
     started(live_event, guest, contact, (vacuum, 2))
 
     with pytest.raises(SoldOut) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+        cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
 
     assert refused.value.message == "Only 1 of Robot Vacuum left."
 
@@ -218,8 +218,8 @@ def test_units_reserved_by_others_are_not_available(live_event, shopper, guest, 
 def test_each_guest_session_has_its_own_cart(live_event, guest, vacuum, headphones):
     other_guest = Shopper(user=None, session_key="guest-session-2", platform=Platform.DESKTOP)
 
-    services.cart_add(event=live_event, shopper=guest, variant_id=vacuum.pk, quantity=1)
-    services.cart_add(event=live_event, shopper=other_guest, variant_id=headphones.pk, quantity=2)
+    cart_add(event=live_event, shopper=guest, variant_id=vacuum.pk, quantity=1)
+    cart_add(event=live_event, shopper=other_guest, variant_id=headphones.pk, quantity=2)
 
     assert cart_of(live_event, guest) == [(vacuum.pk, 1)]
     assert cart_of(live_event, other_guest) == [(headphones.pk, 2)]
@@ -230,21 +230,19 @@ def test_each_guest_session_has_its_own_cart(live_event, guest, vacuum, headphon
 
 @pytest.fixture
 def line(live_event, shopper, headphones):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=headphones.pk, quantity=2)
     return CartLine.objects.get()
 
 
 def test_a_viewer_changes_the_quantity_of_a_line(live_event, shopper, headphones, line):
-    services.cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=5)
+    cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=5)
 
     assert cart_of(live_event, shopper) == [(headphones.pk, 5)]
 
 
 @pytest.mark.parametrize("quantity", [0, "0"])
 def test_a_quantity_of_zero_removes_the_line(live_event, shopper, line, quantity):
-    services.cart_set_quantity(
-        event=live_event, shopper=shopper, line_id=line.pk, quantity=quantity
-    )
+    cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=quantity)
 
     assert cart_of(live_event, shopper) == []
 
@@ -254,9 +252,7 @@ def test_a_bad_new_quantity_is_refused(live_event, shopper, line, quantity):
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_set_quantity(
-            event=live_event, shopper=shopper, line_id=line.pk, quantity=quantity
-        )
+        cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=quantity)
 
     assert refused.value.message in (
         "Choose a quantity from 1 to 10.",
@@ -266,11 +262,11 @@ def test_a_bad_new_quantity_is_refused(live_event, shopper, line, quantity):
 
 
 def test_a_new_quantity_above_the_stock_is_refused(live_event, shopper, vacuum):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=1)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=1)
     line = CartLine.objects.get()
 
     with pytest.raises(SoldOut) as refused:
-        services.cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=4)
+        cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=4)
 
     assert refused.value.message == "Only 3 of Robot Vacuum left."
     assert cart_of(live_event, shopper) == [(vacuum.pk, 1)]
@@ -281,7 +277,7 @@ def test_an_unknown_line_is_refused(live_event, shopper, line, line_id):
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_set_quantity(event=live_event, shopper=shopper, line_id=line_id, quantity=1)
+        cart_set_quantity(event=live_event, shopper=shopper, line_id=line_id, quantity=1)
 
     assert refused.value.message == "That item is not in your cart."
     assert world() == before
@@ -292,9 +288,7 @@ def test_nobody_changes_another_viewers_cart(live_event, guest, line):
 
     for quantity in (0, 3):
         with pytest.raises(CheckoutError) as refused:
-            services.cart_set_quantity(
-                event=live_event, shopper=guest, line_id=line.pk, quantity=quantity
-            )
+            cart_set_quantity(event=live_event, shopper=guest, line_id=line.pk, quantity=quantity)
         assert refused.value.message == "That item is not in your cart."
 
     assert world() == before
@@ -307,7 +301,7 @@ def test_a_line_of_another_shows_cart_cannot_be_changed_from_this_show(
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_set_quantity(event=other_show, shopper=shopper, line_id=line.pk, quantity=0)
+        cart_set_quantity(event=other_show, shopper=shopper, line_id=line.pk, quantity=0)
 
     assert refused.value.message == "That item is not in your cart."
     assert world() == before
@@ -342,7 +336,7 @@ def test_checkout_reserves_the_cart_and_creates_an_order_priced_by_the_server(
 
 def test_checkout_of_an_empty_cart_is_refused(live_event, shopper, contact):
     with pytest.raises(CheckoutError) as refused:
-        services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+        checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert refused.value.message == "Your cart is empty."
     assert not Order.objects.exists()
@@ -351,10 +345,10 @@ def test_checkout_of_an_empty_cart_is_refused(live_event, shopper, contact):
 def test_a_double_submit_returns_the_same_order_and_payment_and_reserves_once(
     live_event, shopper, vacuum, contact
 ):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
 
-    first = services.checkout_start(event=live_event, shopper=shopper, contact=contact)
-    second = services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+    first = checkout_start(event=live_event, shopper=shopper, contact=contact)
+    second = checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert second.order.pk == first.order.pk
     assert second.intent.id == first.intent.id
@@ -366,8 +360,8 @@ def test_a_double_submit_returns_the_same_order_and_payment_and_reserves_once(
 def test_a_double_submit_arriving_while_the_first_asks_the_provider_buys_once(
     live_event, shopper, vacuum, contact, monkeypatch
 ):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
-    provider = services.get_provider()
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+    provider = get_provider()
     create_intent = provider.create_intent
     submits = []
 
@@ -375,15 +369,13 @@ def test_a_double_submit_arriving_while_the_first_asks_the_provider_buys_once(
     def slow_provider(*, order):
         submits.append(order.pk)
         if len(submits) == 1:
-            second.append(
-                services.checkout_start(event=live_event, shopper=shopper, contact=contact)
-            )
+            second.append(checkout_start(event=live_event, shopper=shopper, contact=contact))
         return create_intent(order=order)
 
     second = []
 
     monkeypatch.setattr(provider, "create_intent", slow_provider)
-    first = services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+    first = checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     # then both get the same order and payment, and the units are held once
     assert second[0].order.pk == first.order.pk
@@ -411,12 +403,12 @@ def test_checkout_when_the_stock_went_meanwhile_is_sold_out_and_changes_nothing(
     live_event, shopper, guest, vacuum, contact
 ):
     # given a viewer with 2 vacuums in the cart, and another buyer who then took 2 of 3
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
     started(live_event, guest, contact, (vacuum, 2))
     before = world()
 
     with pytest.raises(SoldOut) as refused:
-        services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+        checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert refused.value.message == "Only 1 of Robot Vacuum left."
     assert world() == before
@@ -425,12 +417,12 @@ def test_checkout_when_the_stock_went_meanwhile_is_sold_out_and_changes_nothing(
 def test_an_item_taken_off_the_show_after_adding_it_cannot_be_checked_out(
     live_event, shopper, vacuum, headphones, contact
 ):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=1)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=1)
     ShowProduct.objects.filter(event=live_event, product_id=vacuum.product_id).delete()
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+        checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert refused.value.message == "Robot Vacuum is no longer part of this show."
     assert world() == before
@@ -444,18 +436,16 @@ def test_nothing_can_be_bought_once_the_show_was_cancelled(
 ):
     # given a viewer who filled a cart before the show was called off
     upcoming = make_event("next-week", status=LiveEvent.Status.SCHEDULED)
-    services.cart_add(event=upcoming, shopper=shopper, variant_id=vacuum.pk, quantity=1)
+    cart_add(event=upcoming, shopper=shopper, variant_id=vacuum.pk, quantity=1)
     line = CartLine.objects.get()
     show_services.event_transition(event=upcoming, to=LiveEvent.Status.CANCELLED, by=host)
     event = fresh(upcoming)
     before = world()
 
     steps = [
-        lambda: services.cart_add(event=event, shopper=shopper, variant_id=vacuum.pk, quantity=1),
-        lambda: services.cart_set_quantity(
-            event=event, shopper=shopper, line_id=line.pk, quantity=2
-        ),
-        lambda: services.checkout_start(event=event, shopper=shopper, contact=contact),
+        lambda: cart_add(event=event, shopper=shopper, variant_id=vacuum.pk, quantity=1),
+        lambda: cart_set_quantity(event=event, shopper=shopper, line_id=line.pk, quantity=2),
+        lambda: checkout_start(event=event, shopper=shopper, contact=contact),
     ]
     for step in steps:
         with pytest.raises(ShowClosed) as refused:
@@ -471,10 +461,10 @@ def test_a_show_that_ended_stays_shoppable_at_the_regular_price(
     live_event, host, shopper, flash_deal, contact
 ):
     # our decision: replays keep selling, but the live-only price ends with the show
-    services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
+    cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
     show_services.event_transition(event=live_event, to=LiveEvent.Status.ENDED, by=host)
 
-    order = services.checkout_start(event=fresh(live_event), shopper=shopper, contact=contact).order
+    order = checkout_start(event=fresh(live_event), shopper=shopper, contact=contact).order
     assert pay(order, shopper) == "paid"
 
     order.refresh_from_db()
@@ -503,14 +493,10 @@ def test_android_viewers_are_refused_at_every_purchase_step(
     before = world()
 
     steps = [
-        lambda: services.cart_add(
-            event=live_event, shopper=android, variant_id=vacuum.pk, quantity=1
-        ),
-        lambda: services.cart_set_quantity(
-            event=live_event, shopper=android, line_id=line.pk, quantity=2
-        ),
-        lambda: services.checkout_start(event=live_event, shopper=android, contact=contact),
-        lambda: services.test_mode_pay(order=order, shopper=android, succeed=True),
+        lambda: cart_add(event=live_event, shopper=android, variant_id=vacuum.pk, quantity=1),
+        lambda: cart_set_quantity(event=live_event, shopper=android, line_id=line.pk, quantity=2),
+        lambda: checkout_start(event=live_event, shopper=android, contact=contact),
+        lambda: pay_in_test_mode(order=order, shopper=android, succeed=True),
     ]
     for step in steps:
         with pytest.raises(PlatformNotAllowed) as refused:
@@ -529,8 +515,8 @@ def test_a_show_lists_the_platforms_that_may_buy(live_event, vacuum):
     iphone = Shopper(user=None, session_key="s", platform=Platform.IOS)
 
     with pytest.raises(PlatformNotAllowed) as refused:
-        services.cart_add(event=event, shopper=desktop, variant_id=vacuum.pk, quantity=1)
-    services.cart_add(event=event, shopper=iphone, variant_id=vacuum.pk, quantity=1)
+        cart_add(event=event, shopper=desktop, variant_id=vacuum.pk, quantity=1)
+    cart_add(event=event, shopper=iphone, variant_id=vacuum.pk, quantity=1)
 
     assert "available on iOS" in refused.value.message
     assert cart_of(event, iphone) == [(vacuum.pk, 1)]
@@ -547,10 +533,10 @@ def test_the_live_price_applies_while_the_show_is_live(live_event, shopper, flas
 
 
 def test_the_per_customer_limit_counts_the_cart(live_event, shopper, flash_deal):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=2)
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
 
     assert refused.value.message == "This deal is limited to 2 per customer."
     assert cart_of(live_event, shopper) == [(flash_deal.pk, 2)]
@@ -570,11 +556,11 @@ def test_the_per_customer_limit_counts_every_option_of_the_product(
     event = make_event("jacket-hour", products=[jacket])
     ShowProduct.objects.filter(event=event).update(per_customer_limit=3)
     medium, large = jacket.variants.all()
-    services.cart_add(event=event, shopper=shopper, variant_id=medium.pk, quantity=2)
+    cart_add(event=event, shopper=shopper, variant_id=medium.pk, quantity=2)
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=event, shopper=shopper, variant_id=large.pk, quantity=2)
-    services.cart_add(event=event, shopper=shopper, variant_id=large.pk, quantity=1)
+        cart_add(event=event, shopper=shopper, variant_id=large.pk, quantity=2)
+    cart_add(event=event, shopper=shopper, variant_id=large.pk, quantity=1)
 
     assert refused.value.message == "This deal is limited to 3 per customer."
     assert cart_of(event, shopper) == [(medium.pk, 2), (large.pk, 1)]
@@ -584,10 +570,10 @@ def test_the_per_customer_limit_counts_earlier_paid_orders(
     live_event, shopper, flash_deal, contact
 ):
     pay(started(live_event, shopper, contact, (flash_deal, 1)), shopper)
-    services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
+    cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
 
     assert refused.value.message == "This deal is limited to 2 per customer."
     assert cart_of(live_event, shopper) == [(flash_deal.pk, 1)]
@@ -602,7 +588,7 @@ def test_the_per_customer_limit_counts_orders_waiting_for_payment(
     CartLine.objects.all().delete()
 
     with pytest.raises(CheckoutError) as refused:
-        services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
+        cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
 
     assert refused.value.message == "This deal is limited to 2 per customer."
 
@@ -615,8 +601,8 @@ def test_the_checkout_in_progress_is_not_counted_twice_against_the_limit(
     line = CartLine.objects.get()
 
     # when the viewer lowers the quantity to 1 and checks out again
-    services.cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=1)
-    second = services.checkout_start(event=live_event, shopper=shopper, contact=contact).order
+    cart_set_quantity(event=live_event, shopper=shopper, line_id=line.pk, quantity=1)
+    second = checkout_start(event=live_event, shopper=shopper, contact=contact).order
 
     # then the new order replaces the first one
     first.refresh_from_db()
@@ -641,24 +627,24 @@ def test_the_per_customer_limit_is_checked_again_at_checkout(
     ShowProduct.objects.filter(event=event).update(per_customer_limit=2)
     medium, large = jacket.variants.all()
     late = started(event, shopper, contact, (medium, 1))
-    services.orders_release_expired(now=later())
+    orders_release_expired(now=later())
     # and a cart of 2 large jackets, filled while that order did not count
     CartLine.objects.all().delete()
-    services.cart_add(event=event, shopper=shopper, variant_id=large.pk, quantity=2)
+    cart_add(event=event, shopper=shopper, variant_id=large.pk, quantity=2)
     # when the late payment then goes through after all
     assert late_payment(late) == "paid"
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.checkout_start(event=event, shopper=shopper, contact=contact)
+        checkout_start(event=event, shopper=shopper, contact=contact)
 
     assert refused.value.message == "This deal is limited to 2 per customer."
     assert world() == before
 
 
 def test_another_customer_has_their_own_limit(live_event, shopper, guest, flash_deal):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=2)
-    services.cart_add(event=live_event, shopper=guest, variant_id=flash_deal.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=2)
+    cart_add(event=live_event, shopper=guest, variant_id=flash_deal.pk, quantity=2)
 
     assert cart_of(live_event, guest) == [(flash_deal.pk, 2)]
 
@@ -688,7 +674,7 @@ def test_paying_twice_sells_once_and_emails_once(live_event, shopper, vacuum, co
     order = started(live_event, shopper, contact, (vacuum, 1))
 
     assert pay(order, shopper) == "paid"
-    with pytest.raises(services.CheckoutError, match="no longer waiting for payment"):
+    with pytest.raises(CheckoutError, match="no longer waiting for payment"):
         pay(order, shopper)
 
     assert stock(vacuum) == (2, 0)
@@ -699,9 +685,9 @@ def test_a_declined_order_cannot_be_paid_afterwards(
     live_event, shopper, vacuum, contact, mailoutbox
 ):
     order = started(live_event, shopper, contact, (vacuum, 1))
-    services.test_mode_pay(order=order, shopper=shopper, succeed=False)
+    pay_in_test_mode(order=order, shopper=shopper, succeed=False)
 
-    with pytest.raises(services.CheckoutError, match="check out again"):
+    with pytest.raises(CheckoutError, match="check out again"):
         pay(order, shopper)
 
     order.refresh_from_db()
@@ -713,7 +699,7 @@ def test_a_declined_order_cannot_be_paid_afterwards(
 def test_a_failed_payment_gives_the_stock_back(live_event, shopper, vacuum, contact, mailoutbox):
     order = started(live_event, shopper, contact, (vacuum, 2))
 
-    assert services.test_mode_pay(order=order, shopper=shopper, succeed=False) == "released"
+    assert pay_in_test_mode(order=order, shopper=shopper, succeed=False) == "released"
 
     order.refresh_from_db()
     assert (order.status, order.status_reason) == (
@@ -729,7 +715,7 @@ def test_nobody_pays_another_viewers_order(live_event, shopper, guest, vacuum, c
     before = world()
 
     with pytest.raises(CheckoutError) as refused:
-        services.test_mode_pay(order=order, shopper=guest, succeed=True)
+        pay_in_test_mode(order=order, shopper=guest, succeed=True)
 
     assert refused.value.message == "That order does not exist."
     assert world() == before
@@ -755,10 +741,10 @@ def test_the_buyer_cancels_before_paying_and_the_stock_goes_back(
     order = started(live_event, shopper, contact, (vacuum, 2))
 
     with pytest.raises(CheckoutError):
-        services.order_cancel(order=order, shopper=guest)
+        order_cancel(order=order, shopper=guest)
     assert stock(vacuum) == (3, 2)
 
-    services.order_cancel(order=order, shopper=shopper)
+    order_cancel(order=order, shopper=shopper)
 
     order.refresh_from_db()
     assert (order.status, order.status_reason) == (Status.CANCELLED, "Cancelled by the buyer.")
@@ -779,7 +765,7 @@ def test_expired_reservations_are_released_and_their_orders_cancelled(
     paid = started(live_event, guest, contact, (headphones, 1))
     pay(paid, guest)
 
-    assert services.orders_release_expired(now=later()) == 1
+    assert orders_release_expired(now=later()) == 1
 
     expiring.refresh_from_db()
     assert (expiring.status, expiring.status_reason) == (
@@ -795,8 +781,8 @@ def test_expired_reservations_are_released_and_their_orders_cancelled(
 def test_reservations_still_running_are_kept(live_event, shopper, vacuum, contact):
     order = started(live_event, shopper, contact, (vacuum, 2))
 
-    assert services.orders_release_expired(now=later(minutes=9)) == 0
-    assert services.orders_release_expired() == 0
+    assert orders_release_expired(now=later(minutes=9)) == 0
+    assert orders_release_expired() == 0
 
     order.refresh_from_db()
     assert order.status == Status.PENDING_PAYMENT
@@ -806,8 +792,8 @@ def test_reservations_still_running_are_kept(live_event, shopper, vacuum, contac
 def test_releasing_expired_reservations_twice_releases_once(live_event, shopper, vacuum, contact):
     started(live_event, shopper, contact, (vacuum, 2))
 
-    assert services.orders_release_expired(now=later()) == 1
-    assert services.orders_release_expired(now=later()) == 0
+    assert orders_release_expired(now=later()) == 1
+    assert orders_release_expired(now=later()) == 0
 
     assert stock(vacuum) == (3, 0)
 
@@ -827,7 +813,7 @@ def test_a_payment_after_expiry_takes_the_stock_again_while_it_is_free(
     live_event, shopper, vacuum, contact, mailoutbox
 ):
     order = started(live_event, shopper, contact, (vacuum, 2))
-    services.orders_release_expired(now=later())
+    orders_release_expired(now=later())
 
     assert late_payment(order) == "paid"
 
@@ -842,7 +828,7 @@ def test_a_payment_after_the_stock_was_sold_elsewhere_is_refunded_and_the_buyer_
 ):
     # given an order whose reservation expired, and whose units another buyer then bought
     late = started(live_event, shopper, contact, (vacuum, 2))
-    services.orders_release_expired(now=later())
+    orders_release_expired(now=later())
     pay(started(live_event, guest, dict(contact, email="bob@example.com"), (vacuum, 3)), guest)
     mailoutbox.clear()
 
@@ -894,14 +880,12 @@ def test_each_line_records_the_product_featured_when_it_was_added(
     live_event, host, shopper, headphones, vacuum, contact
 ):
     show_services.event_feature_product(event=live_event, product_id=vacuum.product_id, by=host)
-    services.cart_add(
-        event=fresh(live_event), shopper=shopper, variant_id=headphones.pk, quantity=1
-    )
+    cart_add(event=fresh(live_event), shopper=shopper, variant_id=headphones.pk, quantity=1)
     show_services.event_feature_product(event=live_event, product_id=None, by=host)
-    services.cart_add(event=fresh(live_event), shopper=shopper, variant_id=vacuum.pk, quantity=1)
+    cart_add(event=fresh(live_event), shopper=shopper, variant_id=vacuum.pk, quantity=1)
     show_services.event_feature_product(event=live_event, product_id=headphones.product_id, by=host)
 
-    order = services.checkout_start(event=fresh(live_event), shopper=shopper, contact=contact).order
+    order = checkout_start(event=fresh(live_event), shopper=shopper, contact=contact).order
 
     featured = dict(order.lines.values_list("variant_id", "featured_product_id"))
     assert featured == {headphones.pk: vacuum.product_id, vacuum.pk: None}
@@ -913,10 +897,10 @@ def test_each_line_records_the_product_featured_when_it_was_added(
 def test_viewers_are_told_the_stock_left_once_a_reservation_is_committed(
     live_event, shopper, vacuum, contact, published, django_capture_on_commit_callbacks
 ):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+        checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert published == [
         {
@@ -931,11 +915,11 @@ def test_viewers_are_told_the_stock_left_once_a_reservation_is_committed(
 def test_viewers_are_told_when_the_last_units_are_reserved_and_when_they_come_back(
     live_event, shopper, vacuum, contact, published, django_capture_on_commit_callbacks
 ):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=3)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=3)
     with django_capture_on_commit_callbacks(execute=True):
-        services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+        checkout_start(event=live_event, shopper=shopper, contact=contact)
     with django_capture_on_commit_callbacks(execute=True):
-        services.orders_release_expired(now=later())
+        orders_release_expired(now=later())
 
     assert [(m["stock"], m["seq"]) for m in published] == [
         ({"state": "sold_out", "left": 0}, 1),
@@ -946,11 +930,11 @@ def test_viewers_are_told_when_the_last_units_are_reserved_and_when_they_come_ba
 def test_a_refused_checkout_tells_viewers_nothing(
     live_event, shopper, vacuum, contact, published, django_capture_on_commit_callbacks
 ):
-    services.cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
+    cart_add(event=live_event, shopper=shopper, variant_id=vacuum.pk, quantity=2)
     Variant.objects.filter(pk=vacuum.pk).update(stock_on_hand=1)
 
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(SoldOut):
-        services.checkout_start(event=live_event, shopper=shopper, contact=contact)
+        checkout_start(event=live_event, shopper=shopper, contact=contact)
 
     assert published == []
 

@@ -16,8 +16,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from checkout import payments, services
+from checkout import payments
+from checkout.cart import cart_add
+from checkout.errors import PaymentUnavailable
 from checkout.models import Order, PaymentEvent, Reservation
+from checkout.orders import StartedCheckout, checkout_start
+from checkout.payment_outcomes import refunds_retry
+from checkout.release import orders_release_expired
 from tests.checkout import fake_stripe
 from tests.checkout.conftest import CONTACT, run_before_query, run_in_threads
 
@@ -45,10 +50,10 @@ def stock(variant) -> tuple[int, int]:
     return variant.stock_on_hand, variant.reserved
 
 
-def checkout(event, shopper, *items) -> services.StartedCheckout:
+def checkout(event, shopper, *items) -> StartedCheckout:
     for variant, quantity in items:
-        services.cart_add(event=event, shopper=shopper, variant_id=variant.pk, quantity=quantity)
-    return services.checkout_start(event=event, shopper=shopper, contact=dict(CONTACT))
+        cart_add(event=event, shopper=shopper, variant_id=variant.pk, quantity=quantity)
+    return checkout_start(event=event, shopper=shopper, contact=dict(CONTACT))
 
 
 def stripe_event(kind: str, intent_id: str, event_id: str | None = None) -> str:
@@ -181,7 +186,7 @@ def test_the_page_gets_what_the_payment_element_needs(stripe_api, live_event, va
 
 def test_a_double_submit_creates_no_second_intent(stripe_api, live_event, shopper, vacuum):
     first = checkout(live_event, shopper, (vacuum, 2))
-    second = services.checkout_start(event=live_event, shopper=shopper, contact=dict(CONTACT))
+    second = checkout_start(event=live_event, shopper=shopper, contact=dict(CONTACT))
 
     assert len(stripe_api.intents) == 1
     assert second.order.pk == first.order.pk
@@ -208,7 +213,7 @@ def test_when_stripe_refuses_the_checkout_fails_clearly_and_the_stock_goes_back(
 ):
     stripe_api.fail_with = 400
 
-    with pytest.raises(services.PaymentUnavailable) as refused:
+    with pytest.raises(PaymentUnavailable) as refused:
         checkout(live_event, shopper, (vacuum, 2))
 
     assert refused.value.message == "The payment service is not answering; try again in a moment."
@@ -218,7 +223,7 @@ def test_when_stripe_refuses_the_checkout_fails_clearly_and_the_stock_goes_back(
 
 
 def test_an_expired_reservation_cancels_its_payment(stripe_api, started, vacuum):
-    services.orders_release_expired(now=timezone.now() + timedelta(minutes=11))
+    orders_release_expired(now=timezone.now() + timedelta(minutes=11))
 
     assert stripe_api.cancelled == [started.payment_intent_id]
     assert stock(vacuum) == (3, 0)
@@ -405,7 +410,7 @@ def test_a_success_after_expiry_when_the_stock_was_sold_is_refunded_and_the_buye
     stripe_api, started, live_event, guest, vacuum, mailoutbox
 ):
     # given an order whose reservation expired, and whose units another buyer then bought
-    services.orders_release_expired(now=timezone.now() + timedelta(minutes=11))
+    orders_release_expired(now=timezone.now() + timedelta(minutes=11))
     other = checkout(live_event, guest, (vacuum, 3)).order
     webhook("payment_intent.succeeded", other)
     mailoutbox.clear()
@@ -437,7 +442,7 @@ def test_a_refund_that_failed_can_be_retried_from_the_order_list(
     stripe_api, started, live_event, guest, vacuum, mailoutbox
 ):
     # given a late payment for units sold meanwhile, whose refund Stripe refused at first
-    services.orders_release_expired(now=timezone.now() + timedelta(minutes=11))
+    orders_release_expired(now=timezone.now() + timedelta(minutes=11))
     webhook("payment_intent.succeeded", checkout(live_event, guest, (vacuum, 3)).order)
     mailoutbox.clear()
     stripe_api.fail_with = 500
@@ -446,7 +451,7 @@ def test_a_refund_that_failed_can_be_retried_from_the_order_list(
 
     # when Stripe is back and staff retry the refunds of these orders
     stripe_api.fail_with = None
-    retried = services.refunds_retry(orders=Order.objects.all())
+    retried = refunds_retry(orders=Order.objects.all())
 
     # then the refund is asked again (for this order only) and the buyer is told
     assert retried == 1
@@ -454,7 +459,7 @@ def test_a_refund_that_failed_can_be_retried_from_the_order_list(
     assert [e.subject for e in mailoutbox] == ["Your Liveshop order could not be completed"]
     # and once refunded, a retry does nothing
     webhook("charge.refunded", started)
-    assert services.refunds_retry(orders=Order.objects.all()) == 0
+    assert refunds_retry(orders=Order.objects.all()) == 0
 
 
 @pytest.mark.parametrize(

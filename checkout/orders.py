@@ -1,0 +1,209 @@
+"""Checking out: the cart's stock is held, the order created, and its payment asked for.
+
+The server computes every amount. Stock moves only through checkout/inventory.py, inside these
+transactions; payment providers are called only outside them, so no database lock is ever held
+across the network.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Product
+from catalog.signals import stock_changed_on_commit
+from checkout import inventory
+from checkout.cart import cart_of, check_limits, unit_price
+from checkout.errors import CheckoutError, PaymentUnavailable, SoldOut
+from checkout.models import Cart, CartLine, Order, OrderLine
+from checkout.payments import PaymentError, PaymentIntent, get_provider
+from checkout.release import order_release, orders_release_expired
+from checkout.shoppers import Shopper
+from events.models import LiveEvent, ShowProduct
+from events.purchase_rules import require_can_buy
+
+Status = Order.Status
+
+
+@dataclass(frozen=True)
+class StartedCheckout:
+    order: Order
+    intent: PaymentIntent
+
+
+def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> StartedCheckout:
+    """Reserve the cart's stock, create the order and its payment.
+
+    `contact`: email and shipping_* fields, already validated. A second call while the same order
+    is still waiting for payment returns that order and its payment (a double submit buys once,
+    even when it arrives while the first one is still asking the provider). A call with other
+    contact details, other items or prices that changed meanwhile replaces the waiting order.
+    Raises CheckoutError, SoldOut, PlatformNotAllowed, ShowClosed, PaymentUnavailable.
+    """
+    require_can_buy(event=event, platform=shopper.platform)
+    provider = get_provider()
+    # Stock held by abandoned checkouts comes back here too, between two sweeps of the scheduler.
+    orders_release_expired()
+    with transaction.atomic():
+        # One checkout at a time per cart: a concurrent double submit waits here for the first.
+        cart = Cart.objects.select_for_update().get(pk=cart_of(event=event, shopper=shopper).pk)
+        lines = _cart_lines(cart)
+        if not lines:
+            raise CheckoutError("Your cart is empty.")
+        prices = _prices(event, lines)
+        order = _pending_order(event=event, shopper=shopper)
+        created = order is None or not _same_order(order, lines, prices, contact)
+        replaced = order if created else None
+        if created:
+            if replaced is not None:
+                order_release(replaced, reason="Replaced by a new checkout.")
+                lines = _cart_lines(cart)  # read again: the released units are free again
+            order = _order_create(
+                event=event,
+                shopper=shopper,
+                contact=contact,
+                lines=lines,
+                prices=prices,
+                provider=provider.name,
+            )
+            try:
+                inventory.reserve(
+                    order=order,
+                    quantities={line.variant_id: line.quantity for line in lines},
+                    until=order.reserved_until,
+                )
+            except inventory.OutOfStock as exc:
+                title = next(
+                    line.variant.product.title
+                    for line in lines
+                    if line.variant_id == exc.variant_id
+                )
+                raise SoldOut(f"{title} just sold out. Update your cart and try again.") from None
+            stock_changed_on_commit(line.variant.product_id for line in lines)
+
+    if replaced is not None and replaced.payment_intent_id:
+        provider.cancel_intent(intent_id=replaced.payment_intent_id)  # it can no longer be paid
+    # Idempotent per order: asked again for a double submit, the provider gives the same payment.
+    try:
+        intent = provider.create_intent(order=order)
+    except PaymentError as exc:
+        if created:
+            with transaction.atomic():
+                order_release(
+                    Order.objects.select_for_update().get(pk=order.pk),
+                    reason="Payment service unavailable.",
+                )
+        raise PaymentUnavailable(exc.message) from exc
+    if order.payment_intent_id != intent.id:
+        Order.objects.filter(pk=order.pk).update(payment_intent_id=intent.id)
+        order.payment_intent_id = intent.id
+    return StartedCheckout(order=order, intent=intent)
+
+
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    return list(cart.lines.select_related("variant__product").order_by("variant_id"))
+
+
+def _entries(event: LiveEvent, lines: list[CartLine]) -> dict[int, ShowProduct]:
+    """{variant_id: its run of show entry}. Raises CheckoutError for an item no longer shown."""
+    entries = {e.product_id: e for e in ShowProduct.objects.filter(event=event)}
+    found = {}
+    for line in lines:
+        entry = entries.get(line.variant.product_id)
+        if entry is None or line.variant.product.status != Product.Status.ACTIVE:
+            raise CheckoutError(f"{line.variant.product.title} is no longer part of this show.")
+        found[line.variant_id] = entry
+    return found
+
+
+def _prices(event: LiveEvent, lines: list[CartLine]) -> dict[int, int]:
+    """{variant_id: the unit price a viewer pays now}."""
+    entries = _entries(event, lines)
+    return {
+        line.variant_id: unit_price(
+            event=event, entry=entries[line.variant_id], variant=line.variant
+        )
+        for line in lines
+    }
+
+
+def _pending_order(*, event: LiveEvent, shopper: Shopper) -> Order | None:
+    return (
+        Order.objects.select_for_update()
+        .filter(
+            shopper.owns(),
+            event=event,
+            status=Status.PENDING_PAYMENT,
+            reserved_until__gt=timezone.now(),
+        )
+        .first()
+    )
+
+
+def _same_order(order: Order, lines: list[CartLine], prices: dict[int, int], contact: dict) -> bool:
+    """Would a new order be this one: same items, same prices, same contact details?"""
+    ordered = sorted(order.lines.values_list("variant_id", "quantity", "unit_price"))
+    wanted = sorted((line.variant_id, line.quantity, prices[line.variant_id]) for line in lines)
+    return ordered == wanted and all(getattr(order, k) == v for k, v in contact.items())
+
+
+def _order_create(
+    *, event, shopper, contact: dict, lines: list[CartLine], prices: dict[int, int], provider: str
+) -> Order:
+    entries = _entries(event, lines)
+    for line in lines:
+        check_limits(
+            event=event,
+            shopper=shopper,
+            cart=line.cart,
+            entry=entries[line.variant_id],
+            variant=line.variant,
+            quantity=line.quantity,
+        )
+    currencies = {line.variant.currency for line in lines}
+    if len(currencies) != 1:
+        raise CheckoutError("Items in different currencies must be bought separately.")
+    order = Order.objects.create(
+        merchant=event.merchant,
+        event=event,
+        user=shopper.user,
+        session_key="" if shopper.user else shopper.session_key,
+        platform=shopper.platform,
+        currency=currencies.pop(),
+        total=sum(prices[line.variant_id] * line.quantity for line in lines),
+        payment_provider=provider,
+        reserved_until=timezone.now() + timedelta(minutes=settings.CHECKOUT_RESERVATION_MINUTES),
+        **contact,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            variant=line.variant,
+            product_title=line.variant.product.title,
+            variant_label=line.variant.option_label,
+            sku=line.variant.sku,
+            unit_price=prices[line.variant_id],
+            currency=line.variant.currency,
+            quantity=line.quantity,
+            featured_product_id=line.featured_product_id,
+        )
+        for line in lines
+    )
+    return order
+
+
+def order_cancel(*, order: Order, shopper: Shopper) -> Order:
+    """The buyer gives up before paying: the stock goes back at once."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(shopper.owns(), pk=order.pk).first()
+        if order is None:
+            raise CheckoutError("That order does not exist.")
+        if order.status == Status.PENDING_PAYMENT:
+            order_release(order, reason="Cancelled by the buyer.")
+    if order.payment_intent_id:
+        transaction.on_commit(
+            lambda: get_provider().cancel_intent(intent_id=order.payment_intent_id)
+        )
+    return order
