@@ -1,12 +1,17 @@
 # syntax=docker/dockerfile:1
 # Liveshop: one image, one daphne process serving pages, static files (WhiteNoise) and websockets.
+# The same image runs the Celery worker and beat (docs/deploy.md, "Background tasks").
 #
 #   docker build -t liveshop .
 #   docker run --rm --env-file prod.env liveshop python manage.py migrate --noinput   # per release
 #   docker run --env-file prod.env -p 8000:8000 liveshop
+#   docker run --env-file prod.env liveshop celery -A liveshop worker --loglevel INFO   # tasks
+#   docker run --env-file prod.env liveshop celery -A liveshop beat --loglevel INFO     # exactly one
 #
-# The environment is described in .env.example and docs/deploy.md; with DEBUG=false the container
-# refuses to start without SECRET_KEY. Migrations never run at build time: the build has no database.
+# The environment is described in .env.example and docs/deploy.md. DEBUG is off unless set, and then
+# the container refuses to start without SECRET_KEY or a payment provider (the Stripe variables, or
+# PAYMENTS_ALLOW_TEST_MODE=true for a demo). Migrations never run at build time: the build has no
+# database.
 
 # --- Front-end packages, exactly as package-lock.json pins them ----------------------------------
 FROM node:22-slim AS frontend
@@ -38,7 +43,8 @@ COPY --from=frontend /build/node_modules/hls.js/dist/hls.min.js \
 
 # Hashed, compressed static files, made with production settings. The SECRET_KEY exists only for
 # this one command (settings refuse DEBUG=false without one); it is not in the image's environment
-# and the running container needs its own.
+# and the running container needs its own. collectstatic runs only the static files checks, so the
+# build needs no payment settings.
 ARG COLLECTSTATIC_SECRET_KEY=collectstatic-at-build-time-only
 RUN DEBUG=false SECRET_KEY="$COLLECTSTATIC_SECRET_KEY" python manage.py collectstatic --noinput
 

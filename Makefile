@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test browser lint format bench migrate clean
+.PHONY: run worker test install install-test browser lint format bench migrate clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -34,12 +34,22 @@ browser:
 		echo "Installing Debian's chromium for the browser tests..."; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The settings default to production (DEBUG off, checks that refuse to start without SECRET_KEY or
+# a payment provider); these targets are for a development machine, so they turn DEBUG on.
+run migrate test bench: export DEBUG ?= true
+
 migrate: install
 	$(PY) manage.py migrate --noinput
 
 run: install migrate
 	$(PY) manage.py seed_demo
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 liveshop.asgi:application
+
+# Background tasks (checkout/tasks.py) on a Celery worker with beat, next to `make run`, when
+# REDIS_URL is set. Without REDIS_URL tasks run inside `make run` and no worker is needed.
+worker: export DEBUG ?= true
+worker: install
+	$(VENV)/bin/celery -A liveshop worker --beat --loglevel INFO
 
 test: install-test
 	$(VENV)/bin/ruff check .

@@ -11,7 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from catalog import catalog_csv, images, services
+from catalog import catalog_csv, images, services, stock
 from catalog.forms import (
     ApproveApplicationForm,
     CatalogImportForm,
@@ -21,6 +21,7 @@ from catalog.forms import (
     StaffInviteForm,
     VariantForm,
     VariantInlineFormSet,
+    VariantStockForm,
 )
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
 from catalog.selectors import is_platform_staff, merchant_for
@@ -261,6 +262,50 @@ class MembershipAdmin(MerchantScopedAdmin):
         return super().has_delete_permission(request, obj)
 
 
+class StockRefusalShownMixin:
+    """For admins that save variants: stock refused at save time becomes a form error.
+
+    A variant form checks stock on hand against the units held when it is validated, and
+    catalog.stock.set_on_hand checks again when it is saved. When a shopper held units in between,
+    the refusal (StockBelowReserved) rolls the admin's transaction back, so nothing of the edit is
+    saved, and the request is processed again: its validation reads the units held now and shows
+    the error next to the field, with every other edit still in the form.
+    """
+
+    stock_save_attempts = 3
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._with_stock_refusal_shown(
+            super().changeform_view, request, object_id, form_url, extra_context
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        return self._with_stock_refusal_shown(super().changelist_view, request, extra_context)
+
+    def _with_stock_refusal_shown(self, view, request, *args):
+        for _ in range(self.stock_save_attempts):
+            try:
+                return view(request, *args)
+            except stock.StockBelowReserved as refused:
+                last_refusal = refused  # rolled back; validate again against the units held now
+        # Shoppers kept holding units between validation and save (never seen in practice).
+        self.message_user(
+            request, f"Nothing was saved: {last_refusal.message} Try again.", messages.ERROR
+        )
+        return HttpResponseRedirect(request.get_full_path())
+
+
+def _variant_save(variant: Variant, changed: list[str], *, adding: bool) -> bool:
+    """Save a variant edited in the Shopping Manager: a new one with an INSERT, an existing one
+    through catalog.stock (its stock columns are never written from this stale copy). Returns
+    whether stock on hand changed. Raises StockBelowReserved."""
+    if adding:
+        variant.save()
+        return "stock_on_hand" in changed
+    fields = {*changed, "merchant"} if "product" in changed else set(changed)
+    return stock.variant_update(variant=variant, fields=fields)
+
+
 class VariantInline(MerchantScopedMixin, admin.TabularInline):
     model = Variant
     form = VariantForm
@@ -293,7 +338,7 @@ class ProductImageInline(MerchantScopedMixin, admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(MerchantScopedAdmin):
+class ProductAdmin(StockRefusalShownMixin, MerchantScopedAdmin):
     form = ProductForm
     list_display = ["title", "merchant", "category", "status", "price_range", "stock", "updated_at"]
     list_filter = ["status", "category", "merchant"]
@@ -353,12 +398,16 @@ class ProductAdmin(MerchantScopedAdmin):
 
     def save_formset(self, request, form, formset, change):
         if formset.model is Variant:
-            super().save_formset(request, form, formset, change)
-            if (
-                formset.new_objects
-                or formset.deleted_objects
-                or any("stock_on_hand" in fields for _, fields in formset.changed_objects)
-            ):
+            formset.save(commit=False)  # sorts the rows into new, changed and deleted
+            for variant in formset.deleted_objects:
+                variant.delete()
+            stock_changed = bool(formset.new_objects or formset.deleted_objects)
+            for variant, changed in formset.changed_objects:
+                stock_changed |= _variant_save(variant, changed, adding=False)
+            for variant in formset.new_objects:
+                _variant_save(variant, [], adding=True)
+            formset.save_m2m()
+            if stock_changed:
                 stock_changed_on_commit([form.instance.pk])
             return None
         if formset.model is not ProductImage:
@@ -380,6 +429,7 @@ class ProductAdmin(MerchantScopedAdmin):
                     upload=inline_form.prepared_image,
                     alt_text=inline_form.cleaned_data.get("alt_text", ""),
                     position=inline_form.cleaned_data.get("position") or 0,
+                    defer_thumbnails=True,  # made after the admin's transaction commits
                 )
                 formset.new_objects.append(stored)
             else:
@@ -472,7 +522,7 @@ class ProductAdmin(MerchantScopedAdmin):
 
 
 @admin.register(Variant)
-class VariantAdmin(MerchantScopedAdmin):
+class VariantAdmin(StockRefusalShownMixin, MerchantScopedAdmin):
     form = VariantForm
     list_display = ["sku", "product", "size", "color", "price_display", "stock_on_hand"]
     list_editable = ["stock_on_hand"]
@@ -496,10 +546,13 @@ class VariantAdmin(MerchantScopedAdmin):
     def price_display(self, obj):
         return format_money(obj.price, obj.currency)
 
+    def get_changelist_form(self, request, **kwargs):
+        # list_editable: stock on hand, checked like the change form's.
+        return super().get_changelist_form(request, **{"form": VariantStockForm, **kwargs})
+
     def save_model(self, request, obj, form, change):
         obj.merchant_id = obj.product.merchant_id
-        super().save_model(request, obj, form, change)
-        if "stock_on_hand" in form.changed_data:
+        if _variant_save(obj, form.changed_data, adding=not change):
             stock_changed_on_commit([obj.product_id])
 
 
@@ -524,6 +577,7 @@ class ProductImageAdmin(MerchantScopedAdmin):
             upload=form.prepared_image,
             alt_text=obj.alt_text,
             position=obj.position,
+            defer_thumbnails=True,  # made after the admin's transaction commits
         )
         obj.pk = stored.pk
         obj.image = stored.image

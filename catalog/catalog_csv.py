@@ -2,7 +2,9 @@
 
 Columns are documented in docs/catalog-csv.md. Import is all-or-nothing: every row is checked first,
 every problem is reported (line, column, message), and only a file without problems is written, in
-one transaction.
+one transaction. An existing variant's stock is set through catalog.stock, which refuses a count
+below the units shoppers hold at that moment; such a refusal is a row error too, and rolls the
+whole import back.
 """
 
 import csv
@@ -17,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import slugify
 
+from catalog import stock
 from catalog.models import Category, Currency, Merchant, Product, Variant, sku_validator
 from catalog.signals import stock_changed_on_commit
 
@@ -374,13 +377,7 @@ def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[
             continue
         slug, compare_at, reserved = existing[sku]
         if row.variant["stock_on_hand"] < reserved:
-            errors.append(
-                RowError(
-                    row.line,
-                    "stock_on_hand",
-                    f"{reserved} unit(s) are reserved by shoppers paying now; use {reserved} or more.",
-                )
-            )
+            errors.append(_below_reserved(row.line, reserved))
         if slug != row.product["slug"]:
             errors.append(
                 RowError(
@@ -405,8 +402,19 @@ def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[
     return errors
 
 
+def _below_reserved(line: int, reserved: int) -> RowError:
+    return RowError(
+        line,
+        "stock_on_hand",
+        f"{reserved} unit(s) are reserved by shoppers paying now; use {reserved} or more.",
+    )
+
+
 def _apply(rows: list[_Row], *, merchant: Merchant) -> ImportResult:
+    """Write the checked rows. Raises CatalogImportError when stock is refused (shoppers held
+    units since the rows were checked); the caller's transaction then rolls everything back."""
     result = ImportResult()
+    errors: list[RowError] = []
     products = {
         p.slug: p
         for p in Product.objects.filter(
@@ -440,8 +448,16 @@ def _apply(rows: list[_Row], *, merchant: Merchant) -> ImportResult:
             )
             result.variants_created += 1
         else:
-            for name, value in row.variant.items():
-                setattr(variant, name, value)
-            variant.save()
+            changed = [
+                name for name, value in row.variant.items() if getattr(variant, name) != value
+            ]
+            for name in changed:
+                setattr(variant, name, row.variant[name])
+            try:
+                stock.variant_update(variant=variant, fields=changed)
+            except stock.StockBelowReserved as refused:
+                errors.append(_below_reserved(row.line, refused.reserved))
             result.variants_updated += 1
+    if errors:
+        raise CatalogImportError(errors)
     return result

@@ -6,6 +6,7 @@ from django.utils.text import slugify
 from catalog import images
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
 from catalog.services import merchant_slug_suggest
+from catalog.stock import StockBelowReserved
 
 
 class MerchantApplicationForm(forms.ModelForm):
@@ -91,9 +92,31 @@ def _sku_taken(*, merchant_id: int | None, sku: str, exclude_pk: int | None) -> 
     return Variant.objects.filter(merchant_id=merchant_id, sku=sku).exclude(pk=exclude_pk).exists()
 
 
-class VariantForm(forms.ModelForm):
+class VariantStockForm(forms.ModelForm):
+    """Stock on hand, checked against the units shoppers hold now (read afresh, not from the
+    instance). Saving checks again: catalog.stock.set_on_hand refuses a count below the units held
+    by then, and the Shopping Manager shows that refusal as this same error."""
+
     class Meta:
         model = Variant
+        fields = ["stock_on_hand"]
+
+    def clean_stock_on_hand(self):
+        on_hand = self.cleaned_data["stock_on_hand"]
+        if on_hand is None or self.instance.pk is None or "stock_on_hand" not in self.changed_data:
+            return on_hand
+        reserved = (
+            Variant.objects.filter(pk=self.instance.pk).values_list("reserved", flat=True).first()
+        )
+        if reserved is not None and on_hand < reserved:
+            raise StockBelowReserved(
+                variant_id=self.instance.pk, on_hand=on_hand, reserved=reserved
+            )
+        return on_hand
+
+
+class VariantForm(VariantStockForm):
+    class Meta(VariantStockForm.Meta):
         fields = [
             "product",
             "sku",
@@ -105,16 +128,6 @@ class VariantForm(forms.ModelForm):
             "stock_on_hand",
             "position",
         ]
-
-    def clean_stock_on_hand(self):
-        stock = self.cleaned_data["stock_on_hand"]
-        # Units held for shoppers who are paying right now cannot disappear under them.
-        if stock is not None and stock < self.instance.reserved:
-            raise ValidationError(
-                f"{self.instance.reserved} unit(s) are reserved by shoppers paying now; "
-                f"stock on hand can be {self.instance.reserved} or more."
-            )
-        return stock
 
     def clean(self):
         cleaned = super().clean()

@@ -2,10 +2,12 @@
 
 Everything is written through Django's storage API, so S3 works unchanged. A file is accepted only
 when Pillow fully decodes it as JPEG, PNG or WebP within the byte and pixel limits; re-encoding keeps
-only pixels, so metadata and anything smuggled after the image data never reach storage.
+only pixels, so metadata and anything smuggled after the image data never reach storage. The pixel
+limit (IMAGE_UPLOAD_MAX_PIXELS, 25 megapixels) is checked from the header, before any decoding.
 """
 
 import io
+import logging
 import uuid
 import warnings
 from dataclasses import dataclass
@@ -20,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from catalog.models import Product, ProductImage
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -131,11 +135,21 @@ def _thumbnail(image: Image.Image, width: int) -> bytes:
 
 
 def image_store(
-    *, product: Product, upload: UploadedFile | PreparedImage, alt_text: str = "", position: int = 0
+    *,
+    product: Product,
+    upload: UploadedFile | PreparedImage,
+    alt_text: str = "",
+    position: int = 0,
+    defer_thumbnails: bool = False,
 ) -> ProductImage:
     """Store a product image and its thumbnails. Raises ValidationError for a bad upload.
 
     If anything fails, the files already written are deleted and no row is left behind.
+
+    With `defer_thumbnails`, the thumbnails are made once the caller's transaction has committed
+    (`thumbnails_make` on commit; at once outside a transaction), so resizing and uploading them
+    holds no database lock: the Shopping Manager saves a whole product in one transaction. Until
+    then, or if making them fails, the image itself serves every size.
     """
     prepared = upload if isinstance(upload, PreparedImage) else image_prepare(upload)
     product_image = ProductImage(product=product, alt_text=alt_text, position=position)
@@ -144,13 +158,39 @@ def image_store(
         with transaction.atomic():
             product_image.image.save(prepared.content.name, prepared.content, save=False)
             written.append(product_image.image.name)
-            product_image.thumbnails = _thumbnails_store(product_image, prepared, written)
+            if not defer_thumbnails:
+                product_image.thumbnails = _thumbnails_store(product_image, prepared, written)
             product_image.save()
     except BaseException:
         for name in written:
             product_image.image.storage.delete(name)
         raise
+    if defer_thumbnails:
+        transaction.on_commit(lambda: thumbnails_make(product_image, prepared))
     return product_image
+
+
+def thumbnails_make(product_image: ProductImage, prepared: PreparedImage) -> None:
+    """Make the thumbnails of a stored image and record them on its row (that column only).
+
+    Never raises: when making them fails, or the image was deleted meanwhile, the thumbnails
+    written are removed again, and the image goes on serving every size itself.
+    """
+    written: list[str] = []
+    try:
+        thumbnails = _thumbnails_store(product_image, prepared, written)
+        recorded = ProductImage.objects.filter(pk=product_image.pk).update(thumbnails=thumbnails)
+    except Exception:
+        log.exception("Could not make the thumbnails of product image %s", product_image.pk)
+        recorded = 0
+    if not recorded:
+        for name in written:
+            try:
+                product_image.image.storage.delete(name)
+            except Exception:
+                log.exception("Could not delete the unused thumbnail %s", name)
+        return
+    product_image.thumbnails = thumbnails
 
 
 def _thumbnails_store(

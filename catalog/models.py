@@ -155,7 +155,7 @@ class Variant(models.Model):
     )
     currency = models.CharField(max_length=3, choices=Currency, default=Currency.USD)
     stock_on_hand = models.PositiveIntegerField(default=0, validators=[MinValueValidator(0)])
-    # Units held for shoppers who are paying (moved only by checkout/inventory.py).
+    # Units held for shoppers who are paying. Both stock columns are written only by catalog/stock.py.
     reserved = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
 

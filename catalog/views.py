@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from catalog import selectors, services
 from catalog.forms import MerchantApplicationForm
 from catalog.models import Merchant
+from liveshop.ratelimits import over_limit
 
 # Shop pages are the same for every visitor, so shared caches (a CDN) may keep them briefly.
 public_page = cache_control(public=True, max_age=60)
@@ -19,9 +20,14 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def sell(request):
     form = MerchantApplicationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        services.application_submit(**form.cleaned_data)
-        return redirect("catalog:sell_thanks")
+    if request.method == "POST":
+        if (wait := over_limit(request, "sell")) is not None:
+            # The form comes back as it was sent, so nothing typed is lost.
+            form.add_error(None, f"Too many applications from your address; try again in {wait} s.")
+            return render(request, "catalog/sell.html", {"form": form}, status=429)
+        if form.is_valid():
+            services.application_submit(**form.cleaned_data)
+            return redirect("catalog:sell_thanks")
     return render(request, "catalog/sell.html", {"form": form}, status=400 if form.errors else 200)
 
 

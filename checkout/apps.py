@@ -8,7 +8,10 @@ class CheckoutConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from checkout import selectors
+        from checkout import (
+            checks,  # noqa: F401 (registers the payment provider check)
+            selectors,
+        )
         from events import page_extras
 
         page_extras.register(selectors.event_page_buying)

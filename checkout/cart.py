@@ -6,21 +6,14 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from catalog.models import Product, Variant
-from checkout.errors import CheckoutError, SoldOut
+from checkout.errors import CheckoutError, SignInRequired, SoldOut
 from checkout.models import Cart, CartLine, Order, OrderLine
 from checkout.release import orders_release_expired
 from checkout.shoppers import Shopper
 from events.models import LiveEvent, ShowProduct
-from events.purchase_rules import require_can_buy, viewer_price
+from events.purchase_rules import require_can_buy
 
 Status = Order.Status
-
-
-def unit_price(*, event: LiveEvent, entry: ShowProduct, variant: Variant) -> int:
-    """What one unit of `variant` costs a viewer of `event` now (events/purchase_rules.py)."""
-    return viewer_price(
-        status=event.status, live_price=entry.live_price, catalog_price=variant.price
-    )
 
 
 def offer(event: LiveEvent, variant_id) -> tuple[Variant, ShowProduct]:
@@ -90,6 +83,10 @@ def check_limits(
             raise SoldOut(f"{variant.product.title} is sold out.")
         raise SoldOut(f"Only {variant.available} of {variant.product.title} left.")
     if entry.per_customer_limit is not None:
+        if shopper.user is None:
+            raise SignInRequired(
+                f"This deal is limited to {entry.per_customer_limit} per customer: sign in to buy it."
+            )
         in_cart = (
             CartLine.objects.filter(cart=cart, variant__product_id=entry.product_id)
             .exclude(variant=variant)

@@ -13,6 +13,14 @@ class SoldOut(CheckoutError):
     http_status = 409
 
 
+class SignInRequired(CheckoutError):
+    """A deal limited per customer is bought by accounts, so one person cannot buy it again as a
+    new guest."""
+
+    code = "sign_in_required"
+    http_status = 403
+
+
 class PaymentUnavailable(CheckoutError):
     code = "payment_unavailable"
     http_status = 503

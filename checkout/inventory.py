@@ -1,19 +1,22 @@
-"""The only code that moves stock: reserve, sell, release.
+"""Reservations, the only code in checkout that moves stock: reserve, sell, release.
 
-`Variant.stock_on_hand` is what the merchant has; `Variant.reserved` is what shoppers who are paying
-hold; a viewer can buy `stock_on_hand - reserved`. Every move is one conditional UPDATE, so two
-buyers can never take the same unit, on PostgreSQL or SQLite, without reading stock first. When
-several variants move together they are taken in primary-key order, so two orders never wait on
-each other. Call these inside the caller's transaction, and never around a payment provider call.
+A Reservation is the units an order holds; `Variant.reserved` counts the units of every held
+reservation. Each stock move is one conditional UPDATE in catalog/stock.py (the one writer of the
+stock columns; its docstring states the invariant), so two buyers can never take the same unit, on
+PostgreSQL or SQLite, without reading stock first. A reservation changes state by a conditional
+UPDATE too, so its units move once even when two callers race. When several variants move together
+they are taken in primary-key order, so two orders never wait on each other. Call these inside the
+caller's transaction, and never around a payment provider call.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db.models import F
-
-from catalog.models import Variant
+from catalog import stock
 from checkout.models import Order, Reservation
+
+log = logging.getLogger(__name__)
 
 
 class OutOfStock(Exception):
@@ -26,10 +29,7 @@ def reserve(*, order: Order, quantities: dict[int, int], until: datetime) -> lis
     """Hold `quantities` ({variant_id: units}) for `order` until `until`. Raises OutOfStock."""
     reservations = []
     for variant_id, quantity in sorted(quantities.items()):
-        held = Variant.objects.filter(
-            pk=variant_id, stock_on_hand__gte=F("reserved") + quantity
-        ).update(reserved=F("reserved") + quantity)
-        if not held:
+        if not stock.hold(variant_id=variant_id, quantity=quantity):
             raise OutOfStock(variant_id)
         reservations.append(
             Reservation(order=order, variant_id=variant_id, quantity=quantity, expires_at=until)
@@ -41,24 +41,23 @@ def sell(*, order: Order) -> None:
     """Turn the order's reservations into sales.
 
     A reservation that was already released (it expired while the buyer paid) is taken again from
-    the stock that is free now. Raises OutOfStock when that stock is gone; the caller's transaction
-    must then roll back, leaving every variant as it was.
+    the stock that is free now; so is a held one whose units the variant does not count as held
+    (a count that a writer outside catalog/stock.py once overwrote). Raises OutOfStock when that
+    stock is gone; the caller's transaction must then roll back, leaving every variant as it was.
     """
     for reservation in order.reservations.exclude(state=Reservation.State.SOLD).order_by(
         "variant_id"
     ):
+        variant_id, quantity = reservation.variant_id, reservation.quantity
         if _move(reservation, Reservation.State.HELD, Reservation.State.SOLD):
-            Variant.objects.filter(pk=reservation.variant_id).update(
-                stock_on_hand=F("stock_on_hand") - reservation.quantity,
-                reserved=F("reserved") - reservation.quantity,
-            )
-        elif _move(reservation, Reservation.State.RELEASED, Reservation.State.SOLD):
-            sold = Variant.objects.filter(
-                pk=reservation.variant_id,
-                stock_on_hand__gte=F("reserved") + reservation.quantity,
-            ).update(stock_on_hand=F("stock_on_hand") - reservation.quantity)
-            if not sold:
-                raise OutOfStock(reservation.variant_id)
+            if stock.sell_held(variant_id=variant_id, quantity=quantity):
+                continue
+            log.error("Variant %s held fewer units than reservation %s", variant_id, reservation.pk)
+        elif not _move(reservation, Reservation.State.RELEASED, Reservation.State.SOLD):
+            continue  # sold by a concurrent call
+        # Released, or not counted as held: take the units from what is free now.
+        if not stock.sell_free(variant_id=variant_id, quantity=quantity):
+            raise OutOfStock(variant_id)
 
 
 def release(*, reservations: Iterable[Reservation]) -> int:
@@ -66,9 +65,13 @@ def release(*, reservations: Iterable[Reservation]) -> int:
     released = 0
     for reservation in sorted(reservations, key=lambda r: r.variant_id):
         if _move(reservation, Reservation.State.HELD, Reservation.State.RELEASED):
-            Variant.objects.filter(pk=reservation.variant_id).update(
-                reserved=F("reserved") - reservation.quantity
-            )
+            if not stock.unhold(variant_id=reservation.variant_id, quantity=reservation.quantity):
+                # Nothing to give back: a writer outside catalog/stock.py once overwrote the count.
+                log.error(
+                    "Variant %s held fewer units than reservation %s",
+                    reservation.variant_id,
+                    reservation.pk,
+                )
             released += 1
     return released
 

@@ -14,15 +14,15 @@ from django.utils import timezone
 
 from catalog.models import Product
 from catalog.signals import stock_changed_on_commit
-from checkout import inventory
-from checkout.cart import cart_of, check_limits, unit_price
+from checkout import inventory, tasks
+from checkout.cart import cart_of, check_limits
 from checkout.errors import CheckoutError, PaymentUnavailable, SoldOut
 from checkout.models import Cart, CartLine, Order, OrderLine
 from checkout.payments import PaymentError, PaymentIntent, get_provider
 from checkout.release import order_release, orders_release_expired
 from checkout.shoppers import Shopper
 from events.models import LiveEvent, ShowProduct
-from events.purchase_rules import require_can_buy
+from events.purchase_rules import require_can_buy, unit_price
 
 Status = Order.Status
 
@@ -54,6 +54,8 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
             raise CheckoutError("Your cart is empty.")
         prices = _prices(event, lines)
         order = _pending_order(event=event, shopper=shopper)
+        if order is None:
+            _require_hold_allowed(shopper)
         created = order is None or not _same_order(order, lines, prices, contact)
         replaced = order if created else None
         if created:
@@ -84,7 +86,8 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
             stock_changed_on_commit(line.variant.product_id for line in lines)
 
     if replaced is not None and replaced.payment_intent_id:
-        provider.cancel_intent(intent_id=replaced.payment_intent_id)  # it can no longer be paid
+        # It can no longer be paid; the buyer does not wait for the provider to hear it.
+        tasks.enqueue(tasks.cancel_intent, intent_id=replaced.payment_intent_id)
     # Idempotent per order: asked again for a double submit, the provider gives the same payment.
     try:
         intent = provider.create_intent(order=order)
@@ -100,6 +103,18 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
         Order.objects.filter(pk=order.pk).update(payment_intent_id=intent.id)
         order.payment_intent_id = intent.id
     return StartedCheckout(order=order, intent=intent)
+
+
+def _require_hold_allowed(shopper: Shopper) -> None:
+    """Each waiting checkout holds stock: one shopper may have only a few at once."""
+    most = settings.CHECKOUT_MAX_HOLDS
+    waiting = Order.objects.filter(
+        shopper.owns(), status=Status.PENDING_PAYMENT, reserved_until__gt=timezone.now()
+    ).count()
+    if waiting >= most:
+        raise CheckoutError(
+            f"You have {waiting} checkouts waiting for payment; pay for or cancel one first."
+        )
 
 
 def _cart_lines(cart: Cart) -> list[CartLine]:
@@ -204,6 +219,6 @@ def order_cancel(*, order: Order, shopper: Shopper) -> Order:
             order_release(order, reason="Cancelled by the buyer.")
     if order.payment_intent_id:
         transaction.on_commit(
-            lambda: get_provider().cancel_intent(intent_id=order.payment_intent_id)
+            lambda: tasks.enqueue(tasks.cancel_intent, intent_id=order.payment_intent_id)
         )
     return order

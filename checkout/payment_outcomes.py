@@ -3,10 +3,11 @@
 Events come from Stripe's signed webhook (checkout/webhooks.py) or from the test-mode payment form.
 Each is stored by its id in the same transaction as its effect: a second delivery, even a concurrent
 one, fails on the unique id and changes nothing. Any other failure rolls everything back and is
-raised, so the webhook answers 500 and the provider delivers the event again.
+raised, so the webhook answers 500 and the provider delivers the event again. What follows from an
+event and talks to a neighbour (a refund, an email) is a task (checkout/tasks.py), queued after
+the commit.
 """
 
-import logging
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -14,16 +15,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from catalog.signals import stock_changed_on_commit
-from checkout import inventory
-from checkout.emails import order_email_send
+from checkout import inventory, tasks
 from checkout.errors import CheckoutError
 from checkout.models import CartLine, Order, PaymentEvent
-from checkout.payments import PaymentError, get_provider
+from checkout.payments import get_provider
 from checkout.release import order_release
 from checkout.shoppers import Shopper
 from events.purchase_rules import require_can_buy
-
-log = logging.getLogger(__name__)
 
 Status = Order.Status
 # The statuses of an order whose payment went through (settled, whatever happened next).
@@ -71,7 +69,7 @@ def _on_succeeded(order: Order, data: dict, after_commit: list) -> str:
             status=Status.CANCELLED,
             status_reason="Sold out while you paid; your payment is refunded.",
         )
-        after_commit.append(lambda: refund_sold_out(order_pk=order.pk))
+        after_commit.append(lambda: tasks.enqueue(tasks.refund_sold_out, order_pk=order.pk))
         return "sold out, refunding"
     Order.objects.filter(pk=order.pk).update(
         status=Status.PAID, paid_at=timezone.now(), status_reason=""
@@ -85,7 +83,9 @@ def _on_succeeded(order: Order, data: dict, after_commit: list) -> str:
         variant_id__in=order.lines.values("variant_id"),
     ).delete()
     stock_changed_on_commit(order.lines.values_list("variant__product_id", flat=True))
-    after_commit.append(lambda: order_email_send(order_pk=order.pk, kind="paid"))
+    after_commit.append(
+        lambda: tasks.enqueue(tasks.order_email_send, order_pk=order.pk, kind="paid")
+    )
     return "paid"
 
 
@@ -162,32 +162,36 @@ _HANDLERS = {
 # --- Refunds -------------------------------------------------------------------------------------
 
 
-def refunds_retry(*, orders) -> int:
-    """Ask again for the refunds of paid-but-sold-out orders whose refund failed. Returns how many
-    were retried; only orders whose payment succeeded and that are not refunded yet qualify."""
-    pending = orders.filter(
+def _awaiting_refund(orders):
+    """Orders whose payment succeeded after their units sold out, not refunded yet."""
+    return orders.filter(
         status=Status.CANCELLED, payment_events__type="payment_intent.succeeded"
     ).distinct()
-    retried = 0
+
+
+def refunds_retry(*, orders) -> int:
+    """Ask again for the refunds of paid-but-sold-out orders whose refund failed: a task each.
+    Returns how many were queued; only orders whose payment succeeded and that are not refunded
+    yet qualify."""
     attempt = f"retry-{int(timezone.now().timestamp())}"
-    for order in pending:
-        if refund_sold_out(order_pk=order.pk, attempt=attempt):
-            retried += 1
-    return retried
+    pending = list(_awaiting_refund(orders).values_list("pk", flat=True))
+    for pk in pending:
+        tasks.enqueue(tasks.refund_sold_out, order_pk=pk, attempt=attempt)
+    return len(pending)
 
 
 def refund_sold_out(*, order_pk: int, attempt: str = "") -> bool:
-    """Give back the money of an order that sold out while its buyer paid. Returns whether the
-    provider took the refund; a failure is logged and can be retried from the order list."""
-    order = Order.objects.get(pk=order_pk)
-    provider = get_provider()
-    try:
-        provider.refund(order=order, attempt=attempt)
-    except PaymentError:
-        log.exception(
-            "Refund of order %s failed; retry it from the admin's order list", order.number
-        )
+    """Give back the money of an order that sold out while its buyer paid, then email the buyer.
+
+    Run by a task (checkout.tasks.refund_sold_out), which retries it. Returns False, doing nothing,
+    when the order is not awaiting a refund (any more), so running it twice refunds once. Raises
+    PaymentError when the provider could not be reached or refused.
+    """
+    order = _awaiting_refund(Order.objects.filter(pk=order_pk)).first()
+    if order is None:
         return False
+    provider = get_provider()
+    provider.refund(order=order, attempt=attempt)
     if provider.name == "test":  # no webhook will come: settle it here
         payment_event_apply(
             event_id=f"test-refund-{order.number}",
@@ -195,7 +199,7 @@ def refund_sold_out(*, order_pk: int, attempt: str = "") -> bool:
             intent_id=order.payment_intent_id,
             data={"amount_refunded": order.total},
         )
-    order_email_send(order_pk=order.pk, kind="refunded")
+    tasks.enqueue(tasks.order_email_send, order_pk=order.pk, kind="refunded")
     return True
 
 

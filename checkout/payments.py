@@ -4,9 +4,14 @@ With Stripe keys configured, payments are Stripe PaymentIntents confirmed in the
 Element, and their outcome arrives by signed webhook (checkout/webhooks.py). With no keys (the
 embedded default) the test-mode provider completes payments locally, so anyone can buy end to end;
 it refuses to run with DEBUG off unless PAYMENTS_ALLOW_TEST_MODE is set on purpose.
+
+Stripe is a neighbour that can be slow or down: every call gives up after STRIPE_TIMEOUT_SECONDS
+(the library's default is 80 s). The one call a buyer waits for, creating the payment, is made
+once, so checkout answers "payment unavailable" within that time; the calls made by background
+tasks (cancels, refunds) are retried by the library a few times with the same idempotency key,
+then by the task queue (checkout/tasks.py).
 """
 
-import contextlib
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -45,7 +50,8 @@ class PaymentProvider(Protocol):
         """Ask for `order.total` in `order.currency`; idempotent per order. Raises PaymentError."""
 
     def cancel_intent(self, *, intent_id: str) -> None:
-        """Stop a payment that will not be completed (the reservation expired)."""
+        """Stop a payment that will not be completed (the reservation expired). Raises PaymentError
+        only when the provider could not be reached, so that the task tries again."""
 
     def refund(self, *, order: Order, attempt: str = "") -> None:
         """Give a paid order's money back; idempotent per order and `attempt`. Raises PaymentError.
@@ -58,9 +64,19 @@ class PaymentProvider(Protocol):
 class StripeProvider:
     name = "stripe"
 
-    def __init__(self, *, secret_key: str, publishable_key: str, api_base: str = ""):
+    # Network tries after the first one, for calls nobody waits for (cancels, refunds).
+    BACKGROUND_RETRIES = 2
+
+    def __init__(
+        self, *, secret_key: str, publishable_key: str, api_base: str = "", timeout: float = 5
+    ):
         options = {"base_addresses": {"api": api_base}} if api_base else {}
-        self.client = stripe.StripeClient(secret_key, max_network_retries=2, **options)
+        self.client = stripe.StripeClient(
+            secret_key,
+            max_network_retries=self.BACKGROUND_RETRIES,
+            http_client=stripe.RequestsClient(timeout=timeout),
+            **options,
+        )
         self.publishable_key = publishable_key
         self.test_mode = secret_key.startswith("sk_test_")
 
@@ -77,16 +93,23 @@ class StripeProvider:
                         "event": order.event.slug if order.event else "",
                     },
                 },
-                options={"idempotency_key": f"liveshop-order-{order.number}"},
+                # The buyer is waiting: one try, at most the timeout; they can press again.
+                options={
+                    "idempotency_key": f"liveshop-order-{order.number}",
+                    "max_network_retries": 0,
+                },
             )
         except stripe.StripeError as exc:
             raise PaymentError() from exc
         return PaymentIntent(id=intent.id, client_secret=intent.client_secret)
 
     def cancel_intent(self, *, intent_id: str) -> None:
-        # It may have succeeded or been cancelled meanwhile: the webhook tells us which.
-        with contextlib.suppress(stripe.StripeError):
+        try:
             self.client.v1.payment_intents.cancel(intent_id)
+        except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
+            raise PaymentError() from exc
+        except stripe.StripeError:
+            pass  # it succeeded or was cancelled meanwhile: the webhook tells us which
 
     def refund(self, *, order: Order, attempt: str = "") -> None:
         key = f"liveshop-refund-{order.number}" + (f"-{attempt}" if attempt else "")
@@ -95,6 +118,10 @@ class StripeProvider:
                 params={"payment_intent": order.payment_intent_id},
                 options={"idempotency_key": key},
             )
+        except stripe.InvalidRequestError as exc:
+            if exc.code == "charge_already_refunded":  # an earlier try went through after all
+                return
+            raise PaymentError() from exc
         except stripe.StripeError as exc:
             raise PaymentError() from exc
 
@@ -129,10 +156,13 @@ class TestModeProvider:
 
 @cache
 def _provider(key: tuple) -> PaymentProvider:
-    secret_key, publishable_key, api_base, _ = key
+    secret_key, publishable_key, api_base, timeout, _ = key
     if secret_key:
         return StripeProvider(
-            secret_key=secret_key, publishable_key=publishable_key, api_base=api_base
+            secret_key=secret_key,
+            publishable_key=publishable_key,
+            api_base=api_base,
+            timeout=timeout,
         )
     return TestModeProvider()
 
@@ -144,6 +174,7 @@ def get_provider() -> PaymentProvider:
             settings.STRIPE_SECRET_KEY,
             settings.STRIPE_PUBLISHABLE_KEY,
             settings.STRIPE_API_BASE,
+            settings.STRIPE_TIMEOUT_SECONDS,
             settings.PAYMENTS_ALLOW_TEST_MODE,
         )
     )

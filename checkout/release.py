@@ -5,9 +5,8 @@ from django.utils import timezone
 
 from catalog.models import Variant
 from catalog.signals import stock_changed_on_commit
-from checkout import inventory
+from checkout import inventory, tasks
 from checkout.models import Order, Reservation
-from checkout.payments import get_provider
 
 Status = Order.Status
 
@@ -26,7 +25,10 @@ def order_release(order: Order, *, reason: str, status: str = Status.CANCELLED) 
 
 
 def orders_release_expired(*, now=None) -> int:
-    """Cancel orders whose reservation ran out, giving their stock back. Returns how many."""
+    """Cancel orders whose reservation ran out, giving their stock back. Returns how many.
+
+    Runs every minute as a task (checkout.tasks), and before each checkout; safe to run twice at
+    once. Their payments are then cancelled by tasks, queued once the orders are committed."""
     now = now or timezone.now()
     expired = list(
         Order.objects.filter(status=Status.PENDING_PAYMENT, reserved_until__lte=now).values_list(
@@ -40,8 +42,7 @@ def orders_release_expired(*, now=None) -> int:
             if order.status == Status.PENDING_PAYMENT and order.reserved_until <= now:
                 order_release(order, reason="The reservation expired before payment.")
                 released.append(order)
-    provider = get_provider()
     for order in released:
         if order.payment_intent_id:
-            provider.cancel_intent(intent_id=order.payment_intent_id)
+            tasks.enqueue(tasks.cancel_intent, intent_id=order.payment_intent_id)
     return len(released)

@@ -5,13 +5,18 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 
 from catalog.templatetags.catalog_tags import money
-from checkout.cart import unit_price
 from checkout.forms import COUNTRIES, ContactForm
 from checkout.models import Cart, Order
 from checkout.payments import get_provider
 from checkout.shoppers import Shopper
 from events.models import LiveEvent, ShowProduct
-from events.purchase_rules import PurchaseRefused, deal_is_on, platform_of, require_can_buy
+from events.purchase_rules import (
+    PurchaseRefused,
+    deal_is_on,
+    platform_of,
+    require_can_buy,
+    unit_price,
+)
 
 
 def event_page_buying(request, event: LiveEvent) -> dict:

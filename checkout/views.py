@@ -9,17 +9,20 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from checkout import cart as carts
 from checkout import orders, payment_outcomes, selectors
-from checkout.errors import CheckoutError
+from checkout.errors import CheckoutError, SignInRequired
 from checkout.forms import ContactForm
 from checkout.models import Order
 from checkout.payments import get_provider
 from checkout.shoppers import Shopper, guest_key
 from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
+from liveshop.ratelimits import ratelimited
 
 
 def shopper_of(request) -> Shopper:
@@ -38,8 +41,11 @@ def _body(request) -> dict:
     return payload
 
 
-def _refused(exc: PurchaseRefused) -> JsonResponse:
-    return JsonResponse({"error": exc.message, "code": exc.code}, status=exc.http_status)
+def _refused(exc: PurchaseRefused, *, event=None) -> JsonResponse:
+    body = {"error": exc.message, "code": exc.code}
+    if isinstance(exc, SignInRequired) and event is not None:
+        body["sign_in_url"] = f"{reverse('login')}?{urlencode({'next': event.get_absolute_url()})}"
+    return JsonResponse(body, status=exc.http_status)
 
 
 @require_safe
@@ -58,6 +64,7 @@ def cart(request, slug):
 
 
 @require_POST
+@ratelimited("cart")
 def cart_add(request, slug):
     event = public_event(slug)
     shopper = shopper_of(request)
@@ -70,11 +77,12 @@ def cart_add(request, slug):
             quantity=payload.get("quantity"),
         )
     except PurchaseRefused as exc:
-        return _refused(exc)
+        return _refused(exc, event=event)
     return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
 
 
 @require_POST
+@ratelimited("cart")
 def cart_line(request, slug, line_id):
     event = public_event(slug)
     shopper = shopper_of(request)
@@ -84,11 +92,12 @@ def cart_line(request, slug, line_id):
             event=event, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
         )
     except PurchaseRefused as exc:
-        return _refused(exc)
+        return _refused(exc, event=event)
     return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
 
 
 @require_POST
+@ratelimited("checkout")
 def checkout_start(request, slug):
     event = public_event(slug)
     shopper = shopper_of(request)
@@ -100,7 +109,7 @@ def checkout_start(request, slug):
             )
         started = orders.checkout_start(event=event, shopper=shopper, contact=form.cleaned_data)
     except PurchaseRefused as exc:
-        return _refused(exc)
+        return _refused(exc, event=event)
     provider = get_provider()
     return JsonResponse(
         {
@@ -122,6 +131,7 @@ def order_status(request, number):
 
 
 @require_POST
+@ratelimited("checkout")
 def order_cancel(request, number):
     order = _own_order(request, number)
     try:
@@ -132,6 +142,7 @@ def order_cancel(request, number):
 
 
 @require_POST
+@ratelimited("checkout")
 def test_mode_pay(request, number):
     order = _own_order(request, number)
     try:

@@ -1,6 +1,7 @@
 """Live shows in the Shopping Manager, isolated per merchant like the catalog."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from catalog.models import Membership
@@ -42,6 +43,50 @@ class LiveEventAdmin(MerchantScopedAdmin):
     actions = ["cancel_shows"]
     merchant_roles = HOSTING_ROLES
     merchant_view_only_roles = frozenset({Membership.Role.CATALOG_MANAGER})
+
+    # Saving goes through the services, the only writers of a show's live state: a new show is
+    # scheduled by event_schedule; a saved one gets only the fields its form changed (event_update),
+    # so an admin save never writes back seq, status, featured product, banner or announcement.
+    # The run of show (the inline) is saved by the admin, then viewers are sent it again.
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except (services.EventError, ValidationError) as exc:
+            if request.method != "POST":
+                raise
+            # The services refused the save and the admin's transaction rolled back: the same form
+            # again, as it was filled in, with the reason as its error.
+            reason = exc.message if isinstance(exc, services.EventError) else exc.messages
+            request.liveshop_refusal = ValidationError(reason)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusal = getattr(request, "liveshop_refusal", None)
+        return form if refusal is None else type(form.__name__, (form,), {"refusal": refusal})
+
+    def save_model(self, request, obj, form, change):
+        fields = {
+            name: form.cleaned_data[name]
+            for name in services.SCHEDULE_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            changed = {name: value for name, value in fields.items() if name in form.changed_data}
+            services.event_update(event=obj, by=request.user, **changed)
+            return
+        event = services.event_schedule(
+            merchant=form.cleaned_data["merchant"], by=request.user, **fields
+        )
+        # The admin carries on with `obj`: its run of show, its log entry, the redirect.
+        obj.pk, obj.created_at = event.pk, event.created_at
+        obj._state.adding, obj._state.db = False, event._state.db
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and any(formset.has_changed() for formset in formsets):
+            services.event_products_changed(event=form.instance)
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["status", "started_at", "ended_at"]

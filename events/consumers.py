@@ -6,19 +6,27 @@ The protocol is documented in docs/realtime.md. Every message a client sends is 
 
 import json
 import time
+from collections import Counter
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from events import realtime, selectors, services
 from events.models import LiveEvent
+from liveshop.ratelimits import limit_socket
 
 MAX_FRAME_BYTES = 4096
 FLOOD_LIMIT = (20, 10)  # at most 20 messages in 10 seconds per connection
 FLOOD_CLOSE_AFTER = 3  # warnings before the connection is closed
+SYNC_INTERVAL = 2.0  # seconds between two snapshots a connection may ask for
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOOD = 4429
+CLOSE_TOO_MANY = 4430
+
+# Open connections per client address in this process (LIVESHOP_MAX_SOCKETS_PER_IP).
+_sockets_per_ip: Counter[str] = Counter()
 
 
 class EventConsumer(AsyncWebsocketConsumer):
@@ -28,6 +36,16 @@ class EventConsumer(AsyncWebsocketConsumer):
     counts_as_viewer = True
 
     async def connect(self):
+        self.ip = (self.scope.get("client") or ("",))[0] or ""
+        most = settings.LIVESHOP_MAX_SOCKETS_PER_IP
+        if most and _sockets_per_ip[self.ip] >= most:
+            # Accept first so that the client reads the reason and backs off.
+            await self.accept()
+            await self.close(code=CLOSE_TOO_MANY)
+            return
+        _sockets_per_ip[self.ip] += 1
+        self.counted_ip = True
+        self.last_sync = float("-inf")
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.event = await database_sync_to_async(_open_event)(slug)
         if self.event is None:
@@ -46,6 +64,11 @@ class EventConsumer(AsyncWebsocketConsumer):
         await self.send_state()
 
     async def disconnect(self, code):
+        if getattr(self, "counted_ip", False):
+            self.counted_ip = False
+            _sockets_per_ip[self.ip] -= 1
+            if _sockets_per_ip[self.ip] <= 0:
+                del _sockets_per_ip[self.ip]
         if getattr(self, "hub", None) is not None:
             await self.hub.leave(self.event.pk, self)
 
@@ -98,13 +121,20 @@ class EventConsumer(AsyncWebsocketConsumer):
     async def dispatch_client_message(self, message: dict):
         kind, ref = message["type"], message.get("ref")
         if kind == "sync":
+            # A snapshot costs the server far more than a change: one per SYNC_INTERVAL.
+            now = time.monotonic()
+            if now - self.last_sync < SYNC_INTERVAL:
+                await self.error("rate_limited", "Asked for the state too often; wait.", ref)
+                return
+            self.last_sync = now
             await self.send_state()
         elif kind == "ping":
             await self.send(text_data=realtime.encode({"type": "pong", "ref": ref}))
         elif kind == "chat":
             await self.call(
-                services.chat_post,
+                _chat_post_limited,
                 ref,
+                ip=self.ip,
                 event=self.event,
                 user=self.scope["user"],
                 body=message.get("body"),
@@ -139,6 +169,13 @@ class EventConsumer(AsyncWebsocketConsumer):
         self.recent = [t for t in self.recent if now - t < window]
         self.recent.append(now)
         return len(self.recent) > limit
+
+
+def _chat_post_limited(*, ip: str, **kwargs) -> dict:
+    """chat_post, once the message is counted against its address's limit (RATELIMITS["chat"])."""
+    if limit_socket(group="chat", ip=ip) is not None:
+        raise services.ChatRefused("Too many messages from your network; wait a moment.")
+    return services.chat_post(**kwargs)
 
 
 def _open_event(slug: str) -> LiveEvent | None:

@@ -6,6 +6,12 @@ from events.services import SCHEDULE_FIELDS
 
 
 class LiveEventForm(forms.ModelForm):
+    """A show's schedule. Who may schedule for which brand is the services' rule, checked when the
+    admin saves through them (events.services.event_schedule, event_update)."""
+
+    # Set when the services refused this very submission at save time: shown as the form's error.
+    refusal: ValidationError | None = None
+
     purchase_platforms = forms.MultipleChoiceField(
         choices=Platform.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -20,9 +26,8 @@ class LiveEventForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        merchant = cleaned.get("merchant") or getattr(self.instance, "merchant", None)
-        if merchant is not None and not merchant.is_verified:
-            raise ValidationError("Only verified brands can host live shows.")
+        if self.refusal is not None:
+            raise self.refusal
         return cleaned
 
 

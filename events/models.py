@@ -85,7 +85,6 @@ class LiveEvent(models.Model):
     )
     banner_text = models.CharField(max_length=140, blank=True, editable=False)
     announcement = models.CharField(max_length=280, blank=True, editable=False)
-    viewer_count = models.PositiveIntegerField(default=0, editable=False)
     chat_slow_mode_seconds = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(600)]
     )
@@ -107,6 +106,29 @@ class LiveEvent(models.Model):
     @property
     def blocked_words(self) -> list[str]:
         return [w.strip().lower() for w in self.chat_blocked_words.splitlines() if w.strip()]
+
+
+class ViewerCount(models.Model):
+    """How many people watch a show, across server processes (reported by events/realtime.py).
+
+    A row of its own rather than a column of LiveEvent: a busy show's count is rewritten every few
+    seconds, and that must neither wait for the lock each host command takes on the show's row nor
+    move its `seq`. No database foreign key either, so that writing the first count does not wait
+    for that lock (PostgreSQL checks a foreign key by locking the row it points to); Django still
+    deletes the count with its show.
+    """
+
+    event = models.OneToOneField(
+        LiveEvent,
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
+    )
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.count} watching"
 
 
 class ShowProduct(models.Model):

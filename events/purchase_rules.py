@@ -8,7 +8,8 @@ import re
 
 from django.http import HttpRequest
 
-from events.models import LiveEvent, Platform
+from catalog.models import Variant
+from events.models import LiveEvent, Platform, ShowProduct
 
 ANDROID = re.compile(r"\bAndroid\b", re.IGNORECASE)
 IOS = re.compile(r"\b(iPhone|iPad|iPod)\b|\bCFNetwork/.*\bDarwin/", re.IGNORECASE)
@@ -74,3 +75,10 @@ def viewer_price(*, status: str, live_price: int | None, catalog_price: int) -> 
     `catalog_price` the variant's own price (or, for a product's "from" price, its lowest).
     """
     return live_price if deal_is_on(status=status, live_price=live_price) else catalog_price
+
+
+def unit_price(*, event: LiveEvent, entry: ShowProduct, variant: Variant) -> int:
+    """What one unit of `variant` costs a viewer of `event` now (`entry`: its run of show row)."""
+    return viewer_price(
+        status=event.status, live_price=entry.live_price, catalog_price=variant.price
+    )

@@ -10,6 +10,9 @@ The hub also keeps the viewer count right across processes: every few seconds ea
 its local count with a timestamp (to Redis when REDIS_URL is set), the sum ignores processes that
 stopped reporting, and one process at a time (a short Redis lease) publishes the total. A process
 that dies without running its disconnect handlers therefore drops out of the count on its own.
+What publishing a count means (recording it for the snapshot, then sending an unnumbered `viewers`
+message) belongs to the services, which import this module; they hand it to the hub as a callback,
+wired in events.apps (`on_viewer_count`), so this module never imports them.
 """
 
 import asyncio
@@ -21,7 +24,7 @@ import time
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from asgiref.sync import async_to_sync
@@ -33,6 +36,20 @@ from django.core.serializers.json import DjangoJSONEncoder
 log = logging.getLogger(__name__)
 
 FRAME = "event.frame"
+# Sent to every local viewer once the channel layer answers again after failing: changes may have
+# been lost meanwhile, so each client fetches a fresh state (docs/realtime.md).
+RESYNC = '{"type":"resync"}'
+
+# Records and publishes a show's viewer count: called as writer(event_id=..., count=...), in a
+# thread (it may use the database). Set once at startup by events.apps.
+ViewerCountWriter = Callable[..., object]
+_viewer_count_writer: ViewerCountWriter | None = None
+
+
+def on_viewer_count(writer: ViewerCountWriter | None) -> None:
+    """Choose what every hub created from now on calls to publish a show's viewer count."""
+    global _viewer_count_writer
+    _viewer_count_writer = writer
 
 
 def group_name(event_id: int) -> str:
@@ -48,11 +65,22 @@ def publish(event_id: int, message: dict) -> None:
     async_to_sync(publish_async)(event_id, message)
 
 
-async def publish_async(event_id: int, message: dict) -> None:
-    await get_channel_layer().group_send(
-        group_name(event_id),
-        {"type": FRAME, "event_id": event_id, "seq": message.get("seq"), "text": encode(message)},
-    )
+async def publish_async(event_id: int, message: dict, *, tries: int = 3) -> None:
+    frame = {
+        "type": FRAME,
+        "event_id": event_id,
+        "seq": message.get("seq"),
+        "text": encode(message),
+    }
+    for attempt in range(1, tries + 1):
+        try:
+            await get_channel_layer().group_send(group_name(event_id), frame)
+            return
+        except Exception:
+            # After Redis restarts, each connection pooled before fails once, then reconnects. A
+            # frame sent twice is harmless: clients ignore a `seq` they already have.
+            if attempt == tries:
+                raise
 
 
 class Viewer(Protocol):
@@ -65,8 +93,11 @@ class Viewer(Protocol):
 class Hub:
     """This process's viewers, by event, for one event loop."""
 
-    def __init__(self):
+    def __init__(self, *, viewer_count_writer: ViewerCountWriter | None = None):
         self.layer = get_channel_layer()
+        self._write_viewer_count = (
+            database_sync_to_async(viewer_count_writer) if viewer_count_writer else None
+        )
         self.process_id = uuid.uuid4().hex
         self.viewers: dict[int, set[Viewer]] = defaultdict(set)
         self.channel: str | None = None
@@ -82,7 +113,12 @@ class Hub:
         self.viewers[event_id].add(viewer)
         self._reported.add(event_id)
         if first_here:
-            await self.layer.group_add(group_name(event_id), self.channel)
+            try:
+                await self.layer.group_add(group_name(event_id), self.channel)
+            except Exception:
+                # Redis is down: the viewer still gets the show's state (from the database), and
+                # the hub joins the group once the channel layer answers again (`_rejoin`).
+                log.warning("Could not join the group of event %s", event_id, exc_info=True)
 
     async def leave(self, event_id: int, viewer: Viewer) -> None:
         viewers = self.viewers.get(event_id)
@@ -91,7 +127,10 @@ class Hub:
         viewers.discard(viewer)
         if not viewers:
             del self.viewers[event_id]
-            await self.layer.group_discard(group_name(event_id), self.channel)
+            try:
+                await self.layer.group_discard(group_name(event_id), self.channel)
+            except Exception:  # Redis is down: at worst the hub gets changes for nobody
+                log.warning("Could not leave the group of event %s", event_id, exc_info=True)
 
     def local_count(self, event_id: int) -> int:
         return sum(1 for v in self.viewers.get(event_id, ()) if v.counts_as_viewer)
@@ -115,10 +154,27 @@ class Hub:
                 raise
             except Exception:
                 log.exception("Hub could not receive from the channel layer; retrying")
-                await asyncio.sleep(1)
+                await self._rejoin()
                 continue
             if message.get("type") == FRAME:
                 await self.fan_out(message["event_id"], message.get("seq"), message["text"])
+
+    async def _rejoin(self) -> None:
+        """After the channel layer failed (Redis down): once it answers, join this process's groups
+        again, since a restarted Redis has forgotten them, and have every local viewer resync,
+        since the changes sent meanwhile never arrived."""
+        while True:
+            await asyncio.sleep(1)
+            try:
+                for event_id in tuple(self.viewers):
+                    await self.layer.group_add(group_name(event_id), self.channel)
+                break
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.debug("The channel layer is still down", exc_info=True)
+        for event_id in tuple(self.viewers):
+            await self.fan_out(event_id, None, RESYNC)
 
     async def fan_out(self, event_id: int, seq: int | None, text: str) -> None:
         # One frame object for everyone; the loop allocates nothing per viewer. The collector is
@@ -142,9 +198,6 @@ class Hub:
                 gc.enable()
 
     async def _presence_forever(self) -> None:
-        from events import services  # services import this module
-
-        set_viewers = database_sync_to_async(services.event_viewers_set)
         while True:
             await asyncio.sleep(settings.LIVESHOP_PRESENCE_INTERVAL)
             for event_id in tuple(self._reported):
@@ -156,8 +209,12 @@ class Hub:
                     else:
                         self._reported.discard(event_id)
                     total, is_leader = await self.presence.report(event_id, local)
-                    if is_leader and self._published.get(event_id) != total:
-                        await set_viewers(event_id=event_id, count=total)
+                    if (
+                        is_leader
+                        and self._write_viewer_count is not None
+                        and self._published.get(event_id) != total
+                    ):
+                        await self._write_viewer_count(event_id=event_id, count=total)
                         self._published[event_id] = total
                 except asyncio.CancelledError:
                     raise
@@ -182,7 +239,7 @@ def get_hub() -> Hub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:
-        hub = _hubs[loop] = Hub()
+        hub = _hubs[loop] = Hub(viewer_count_writer=_viewer_count_writer)
     return hub
 
 

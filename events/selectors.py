@@ -5,12 +5,13 @@ from datetime import timedelta
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from catalog.models import Membership, Product, ProductImage, Variant
 from catalog.templatetags.catalog_tags import money
-from events.models import ChatMessage, ChatRestriction, LiveEvent
+from events.models import ChatMessage, ChatRestriction, LiveEvent, ViewerCount
 from events.purchase_rules import deal_is_on, viewer_price
 
 LOW_STOCK = 5
@@ -83,9 +84,12 @@ def stock_state(available: int | None) -> dict:
 
 
 def show_products(event: LiveEvent) -> QuerySet[Product]:
-    """The run of show in order, each annotated with its price, currency, stock and cover image."""
+    """The run of show in order, each annotated with its price, currency, stock and cover image.
+
+    Only active products: a draft or archived one in the run of show is not shown, nor featured.
+    """
     return (
-        Product.objects.filter(show_entries__event=event)
+        Product.objects.filter(show_entries__event=event, status=Product.Status.ACTIVE)
         .annotate(
             from_price=Min("variants__price"),
             available=Sum(F("variants__stock_on_hand") - F("variants__reserved")),
@@ -158,28 +162,43 @@ def chat_backlog(event: LiveEvent) -> list[dict]:
     return [chat_message_json(m) for m in reversed(recent)]
 
 
+def event_summary(event: LiveEvent) -> dict:
+    """The show as its page presents it: the `event` of the snapshot and of an `event` change."""
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "host": event.host_name,
+        "brand": event.merchant.name,
+        "scheduled_start": event.scheduled_start.isoformat(),
+        "duration_minutes": event.duration_minutes,
+        "purchase_platforms": event.purchase_platforms,
+    }
+
+
+def viewer_count() -> Coalesce:
+    """For annotate(): the show's last reported viewer count (0 before the first report)."""
+    reported = ViewerCount.objects.filter(event=OuterRef("pk")).values("count")[:1]
+    return Coalesce(Subquery(reported), 0)
+
+
 def event_state(event: LiveEvent) -> dict:
     """The full state of a show, as the `state` message and the event page's first render."""
-    event = LiveEvent.objects.select_related("merchant").get(pk=event.pk)
+    event = (
+        LiveEvent.objects.select_related("merchant")
+        .annotate(viewers=viewer_count())
+        .get(pk=event.pk)
+    )
     products = show_product_summaries(event)
     featured = next((p for p in products if p["id"] == event.featured_product_id), None)
     return {
         "type": "state",
         "seq": event.seq,
-        "event": {
-            "slug": event.slug,
-            "title": event.title,
-            "host": event.host_name,
-            "brand": event.merchant.name,
-            "scheduled_start": event.scheduled_start.isoformat(),
-            "duration_minutes": event.duration_minutes,
-            "purchase_platforms": event.purchase_platforms,
-        },
+        "event": event_summary(event),
         "status": event.status,
         "featured": featured,
         "banner": event.banner_text,
         "announcement": event.announcement,
-        "viewers": event.viewer_count,
+        "viewers": event.viewers,
         "products": products,
         "chat": chat_backlog(event),
         "slow_mode": event.chat_slow_mode_seconds,

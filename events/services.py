@@ -1,5 +1,11 @@
-"""Writes for live shows. Each change bumps the event's `seq` and is broadcast after the commit."""
+"""Writes for live shows. Each change bumps the event's `seq` and is broadcast after the commit.
 
+This module is the only writer of a show's live state (`seq`, `status`, `featured_product`,
+`banner_text`, `announcement`, the chat settings viewers follow): views, the websocket consumer and
+the admin all call it. Viewer counts are the one unnumbered message (see `event_viewers_set`).
+"""
+
+import logging
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -12,7 +18,7 @@ from django.utils import timezone
 from catalog.models import Merchant
 from catalog.selectors import is_platform_staff
 from events import realtime, selectors
-from events.models import ChatMessage, ChatRestriction, LiveEvent, ShowProduct
+from events.models import ChatMessage, ChatRestriction, LiveEvent, ShowProduct, ViewerCount
 
 CHAT_MAX_LENGTH = 500
 CHAT_RATE = (5, 10)  # at most 5 messages in 10 seconds per viewer
@@ -32,6 +38,11 @@ SCHEDULE_FIELDS = (
     "chat_slow_mode_seconds",
     "chat_blocked_words",
 )
+# The schedule fields a viewer's page shows (the snapshot's `event`): changing one sends `event`.
+VIEWER_VISIBLE_FIELDS = frozenset(
+    {"title", "slug", "host_name", "scheduled_start", "duration_minutes", "purchase_platforms"}
+)
+SLOW_MODE_MAX_SECONDS = 600
 
 Status = LiveEvent.Status
 # status -> statuses it may move to
@@ -82,17 +93,63 @@ def merchant_may_host(merchant: Merchant) -> None:
         raise NotAllowed("Only verified brands can host live shows.")
 
 
-def event_schedule(*, merchant: Merchant, by: AbstractBaseUser, **fields) -> LiveEvent:
-    """Create a scheduled show for a verified brand. Raises NotAllowed, ValidationError."""
-    if unknown := fields.keys() - SCHEDULE_FIELDS:
-        raise TypeError(f"A show cannot be scheduled with {', '.join(sorted(unknown))}.")
+def _may_schedule(merchant: Merchant, by: AbstractBaseUser) -> None:
+    """Raises NotAllowed unless `by` may plan this verified brand's shows."""
     merchant_may_host(merchant)
     if not (is_platform_staff(by) or selectors.can_host_for(by, merchant_id=merchant.pk)):
         raise NotAllowed("Only the brand's owner and hosts can schedule its shows.")
+
+
+def _schedule_fields(fields: dict, doing: str) -> None:
+    if unknown := fields.keys() - set(SCHEDULE_FIELDS):
+        raise TypeError(f"A show cannot be {doing} with {', '.join(sorted(unknown))}.")
+
+
+def event_schedule(*, merchant: Merchant, by: AbstractBaseUser, **fields) -> LiveEvent:
+    """Create a scheduled show for a verified brand. Raises NotAllowed, ValidationError."""
+    _schedule_fields(fields, "scheduled")
+    merchant = Merchant.objects.get(pk=merchant.pk)  # verified now, not when it was read
+    _may_schedule(merchant, by)
     event = LiveEvent(merchant=merchant, **fields)
     event.full_clean()
     event.save()
     return event
+
+
+def event_update(*, event: LiveEvent, by: AbstractBaseUser, **fields) -> list[dict]:
+    """Change what was chosen when the show was scheduled (SCHEDULE_FIELDS); nothing else.
+
+    Only the fields that differ from the database are written (`update_fields`), so a save never
+    undoes a live change made meanwhile. Viewers are told, as numbered changes: `event` when what
+    their page shows changes (VIEWER_VISIBLE_FIELDS), `slow_mode` for chat_slow_mode_seconds.
+    Returns those messages. Raises NotAllowed, InvalidInput, ValidationError.
+    """
+    _schedule_fields(fields, "changed")
+    if not fields:
+        return []
+    with transaction.atomic():
+        event = LiveEvent.objects.select_for_update().select_related("merchant").get(pk=event.pk)
+        _may_schedule(event.merchant, by)
+        changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
+        if not changed:
+            return []
+        # Viewers' chat follows slow mode: it changes the way a host's change does.
+        slow_mode = changed.pop("chat_slow_mode_seconds", None)
+        if slow_mode is not None:
+            _check_slow_mode(slow_mode)
+        sent = []
+        if changed:
+            for name, value in changed.items():
+                setattr(event, name, value)
+            event.full_clean(
+                exclude=[f.name for f in LiveEvent._meta.fields if f.name not in changed]
+            )
+            event.save(update_fields=list(changed))
+        if changed.keys() & VIEWER_VISIBLE_FIELDS:
+            sent.append(_change(event, {"type": "event", "event": selectors.event_summary(event)}))
+        if slow_mode is not None:
+            sent.append(_slow_mode_change(event, slow_mode))
+        return sent
 
 
 def run_of_show_set(*, event: LiveEvent, product_ids: Iterable[int]) -> None:
@@ -147,7 +204,12 @@ def event_transition(*, event: LiveEvent, to: str, by: AbstractBaseUser) -> dict
             fields["started_at"] = timezone.now()
         elif to in (Status.ENDED, Status.CANCELLED):
             fields["ended_at"] = timezone.now()
-        return _change(event, {"type": "status", "status": to}, **fields)
+        message = {"type": "status", "status": to}
+        if event.run_of_show.filter(live_price__isnull=False).exists():
+            # Flash deals start or end with the live show: the products come repriced.
+            event.status = to
+            message["products"] = selectors.show_product_summaries(event)
+        return _change(event, message, **fields)
 
 
 def event_feature_product(
@@ -189,20 +251,51 @@ def event_set_announcement(*, event: LiveEvent, text: str, by: AbstractBaseUser)
 
 
 def event_set_slow_mode(*, event: LiveEvent, seconds: int, by: AbstractBaseUser) -> dict:
-    if not isinstance(seconds, int) or isinstance(seconds, bool) or not 0 <= seconds <= 600:
-        raise InvalidInput("Slow mode is a number of seconds from 0 (off) to 600.")
+    """Set the seconds a viewer waits between chat messages. Raises NotAllowed, InvalidInput."""
+    _check_slow_mode(seconds)
     with transaction.atomic():
         event = _locked_for_host(event, by)
-        return _change(
-            event, {"type": "slow_mode", "seconds": seconds}, chat_slow_mode_seconds=seconds
+        return _slow_mode_change(event, seconds)
+
+
+def _check_slow_mode(seconds) -> None:
+    whole = isinstance(seconds, int) and not isinstance(seconds, bool)
+    if not whole or not 0 <= seconds <= SLOW_MODE_MAX_SECONDS:
+        raise InvalidInput(
+            f"Slow mode is a number of seconds from 0 (off) to {SLOW_MODE_MAX_SECONDS}."
         )
 
 
-def event_viewers_set(*, event_id: int, count: int) -> dict:
-    """Publish the viewer count (called by the realtime hub that holds the presence lease)."""
+def _slow_mode_change(event: LiveEvent, seconds: int) -> dict:
+    """Inside a transaction holding the show's row: the slow mode change every writer sends."""
+    return _change(event, {"type": "slow_mode", "seconds": seconds}, chat_slow_mode_seconds=seconds)
+
+
+def event_products_changed(*, event: LiveEvent) -> dict:
+    """Send viewers the run of show again once it was edited (the admin's run-of-show inline):
+    products added, removed, reordered or given a flash deal. A numbered change."""
     with transaction.atomic():
-        event = LiveEvent.objects.select_for_update().get(pk=event_id)
-        return _change(event, {"type": "viewers", "count": count}, viewer_count=count)
+        event = LiveEvent.objects.select_for_update().get(pk=event.pk)
+        products = selectors.show_product_summaries(event)
+        return _change(event, {"type": "products", "products": products})
+
+
+def event_viewers_set(*, event_id: int, count: int) -> dict:
+    """Record and publish the viewer count (the realtime hub holding the presence lease calls it).
+
+    Not a numbered change: counts arrive every few seconds and a newer one replaces an older one,
+    so they take no `seq` and no lock on the show's row (every host command locks it). One
+    statement on the show's ViewerCount row, which the snapshot reads.
+    """
+    ViewerCount.objects.bulk_create(
+        [ViewerCount(event_id=event_id, count=count)],
+        update_conflicts=True,
+        unique_fields=["event"],
+        update_fields=["count"],
+    )
+    message = {"type": "viewers", "count": count}
+    transaction.on_commit(lambda: realtime.publish(event_id, message), robust=True)
+    return message
 
 
 def stock_changed(*, product_ids: Iterable[int]) -> None:
@@ -284,14 +377,25 @@ def chat_post(*, event: LiveEvent, user: AbstractBaseUser, body) -> dict:
 
 
 def _chat_throttle(event: LiveEvent, user: AbstractBaseUser) -> None:
-    slow = event.chat_slow_mode_seconds
-    if slow and not cache.add(f"chat-slow:{event.pk}:{user.pk}", 1, timeout=slow):
-        raise ChatRefused(f"Slow mode is on: one message every {slow} seconds.")
-    limit, window = CHAT_RATE
-    key = f"chat-rate:{event.pk}:{user.pk}:{int(timezone.now().timestamp()) // window}"
-    cache.add(key, 0, timeout=window * 2)
-    if cache.incr(key) > limit:
-        raise ChatRefused("You are sending messages too quickly; wait a few seconds.")
+    """Slow mode and the per-viewer rate, counted in the cache (Redis in production). They fail
+    open: while the cache cannot be reached a message goes through uncounted, since refusing every
+    viewer's chat while Redis restarts is worse than a burst of messages; blocked words, mutes and
+    bans are in the database and still apply."""
+    try:
+        slow = event.chat_slow_mode_seconds
+        if slow and not cache.add(f"chat-slow:{event.pk}:{user.pk}", 1, timeout=slow):
+            raise ChatRefused(f"Slow mode is on: one message every {slow} seconds.")
+        limit, window = CHAT_RATE
+        key = f"chat-rate:{event.pk}:{user.pk}:{int(timezone.now().timestamp()) // window}"
+        cache.add(key, 0, timeout=window * 2)
+        if cache.incr(key) > limit:
+            raise ChatRefused("You are sending messages too quickly; wait a few seconds.")
+    except ChatRefused:
+        raise
+    except Exception:
+        logging.getLogger(__name__).warning(
+            "Chat limits of event %s not counted: the cache is unavailable", event.pk, exc_info=True
+        )
 
 
 def _display_name(user: AbstractBaseUser, brand_event: LiveEvent | None) -> str:

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
 
 from events import page_extras, selectors, services
+from liveshop.content_policy import allow_origins
 
 SLOW_MODE_CHOICES = [
     (0, "Off"),
@@ -26,7 +27,7 @@ def event_list(request):
 def event_page(request, slug):
     event = selectors.public_event(slug)
     state = selectors.event_state(event)
-    return render(
+    response = render(
         request,
         "events/event.html",
         {
@@ -36,6 +37,8 @@ def event_page(request, slug):
             **page_extras.context_for(request, event),
         },
     )
+    # The video and its poster may come from the show's streaming provider.
+    return allow_origins(response, media=[event.stream_url], images=[event.poster_url])
 
 
 @require_safe

@@ -2,11 +2,17 @@
 
 import os
 
+from django.core import checks
 from django.core.asgi import get_asgi_application
+from django.core.management.base import SystemCheckError
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "liveshop.settings")
 # Django must be set up before anything imports models (the websocket routes do).
 django_asgi_app = get_asgi_application()
+# daphne runs no system checks: like runserver, refuse to serve with an error among them (such as
+# DEBUG off and no way to take payments, checkout/checks.py).
+if errors := [e for e in checks.run_checks() if e.is_serious() and not e.is_silenced()]:
+    raise SystemCheckError("\n".join(["The server refuses to start:", *map(str, errors)]))
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

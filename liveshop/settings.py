@@ -1,9 +1,14 @@
 """Liveshop settings: one file, read from the environment.
 
-With no environment at all this runs the embedded default: DEBUG on, SQLite, the in-memory channel
-layer, local media and the test-mode payment provider. `.env.example` lists every variable.
+Production defaults fail closed: DEBUG is off unless DEBUG=true (`make run` and the tests set it),
+and with DEBUG off the process refuses to start without SECRET_KEY or a payment provider
+(checkout/checks.py). With DEBUG=true and nothing else this runs the embedded default: SQLite, the
+in-memory channel layer, local media and the test-mode payment provider. `.env.example` lists every
+variable.
 """
 
+import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -15,7 +20,8 @@ env = environ.Env()
 # Real environment variables win over the file; ENV_FILE points elsewhere (tests use an empty one).
 environ.Env.read_env(env.str("ENV_FILE", default=str(BASE_DIR / ".env")), overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+# Off unless turned on: a server started without it gets production behaviour and checks.
+DEBUG = env.bool("DEBUG", default=False)
 
 # Only a local, DEBUG run may use the built-in development key.
 SECRET_KEY = env.str("SECRET_KEY", default="")
@@ -40,6 +46,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "csp",
+    "axes",
     "catalog",
     "events",
     "checkout",
@@ -48,12 +56,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "liveshop.content_policy.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "liveshop.upload_limits.TooManyFilesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liveshop.urls"
@@ -115,6 +126,32 @@ else:
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
     }
 
+# --- Background tasks (Celery: liveshop/celery.py, checkout/tasks.py) ----------------------------
+
+# What a request does not need to wait for (refunds, order emails, payment cancels, the sweep of
+# expired reservations) runs on Celery workers, with Redis as the broker. Without REDIS_URL (the
+# embedded default) tasks run at once in the process that queues them, so no worker is needed;
+# their failures are logged, never raised into the request that queued them.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once done, so one a worker was running when it died runs again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+# `celery -A liveshop beat`: stock held by abandoned checkouts comes back within a minute. Beat's
+# own state file goes to the temporary folder: the container's code folder is read-only.
+CELERY_BEAT_SCHEDULE_FILENAME = str(Path(tempfile.gettempdir()) / "liveshop-celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-reservations": {
+        "task": "checkout.tasks.orders_release_expired",
+        "schedule": 60.0,
+    },
+}
+
 # --- Files ---------------------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
@@ -156,12 +193,14 @@ STORAGES = {
 
 # Uploads: Django refuses larger request bodies before they reach a form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Files in one request (the product page's photo rows); more is refused with a message.
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o644
 
 # Product images (see catalog/images.py).
 IMAGE_UPLOAD_MAX_BYTES = env.int("IMAGE_UPLOAD_MAX_BYTES", default=8 * 1024 * 1024)
-IMAGE_UPLOAD_MAX_PIXELS = env.int("IMAGE_UPLOAD_MAX_PIXELS", default=40_000_000)
+IMAGE_UPLOAD_MAX_PIXELS = env.int("IMAGE_UPLOAD_MAX_PIXELS", default=25_000_000)
 IMAGE_THUMBNAIL_SIZES = (160, 480, 960)
 CATALOG_CSV_MAX_BYTES = env.int("CATALOG_CSV_MAX_BYTES", default=5 * 1024 * 1024)
 
@@ -172,6 +211,8 @@ STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Another address for Stripe's API (a local stripe-mock, or the tests' fake server).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Seconds a call to Stripe may take before it is given up (checkout/payments.py).
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=5.0)
 # How long stock is held for a buyer who started checkout, and the most units per order line.
 CHECKOUT_RESERVATION_MINUTES = env.int("CHECKOUT_RESERVATION_MINUTES", default=10)
 CHECKOUT_MAX_QUANTITY = env.int("CHECKOUT_MAX_QUANTITY", default=10)
@@ -190,11 +231,43 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
+# Failed sign-ins (the Shopping Manager's and the viewers') are throttled by django-axes: after
+# AXES_FAILURE_LIMIT failures for one username from one address, that pair waits AXES_COOLOFF.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_ENABLE_ADMIN = False  # the Shopping Manager shows merchants their own data only
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # behind a proxy: its client-address header
+
+# Abuse limits (liveshop/ratelimits.py): "count/period" per IP address and per shopper (a user,
+# or a guest's session), counted in the cache. Per-IP limits are loose on purpose: a venue's or a
+# mobile carrier's whole audience may share one address.
+RATELIMITS = {
+    "cart": {"ip": "600/m", "shopper": "60/m"},
+    "checkout": {"ip": "300/m", "shopper": "10/m"},
+    "chat": {"ip": "120/m"},
+    "sell": {"ip": "5/h"},
+    "login": {"ip": "30/m"},
+}
+# Websocket connections one IP address may hold open to one server process (0: no limit).
+LIVESHOP_MAX_SOCKETS_PER_IP = env.int("LIVESHOP_MAX_SOCKETS_PER_IP", default=200)
+# Checkouts one shopper may have waiting for payment at once (each holds stock).
+CHECKOUT_MAX_HOLDS = env.int("CHECKOUT_MAX_HOLDS", default=2)
+
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Liveshop <hello@liveshop.localhost>")
 if env.str("EMAIL_URL", default=""):
     # e.g. smtp+tls://user:password@smtp.example.com:587 sets EMAIL_HOST, EMAIL_PORT and the rest.
     globals().update(env.email_url("EMAIL_URL"))
+# Seconds an SMTP connection may block; a slow mail server then fails the task, which retries.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 LANGUAGE_CODE = "en-us"
@@ -204,6 +277,26 @@ USE_TZ = True
 
 # --- Security ------------------------------------------------------------------------------------
 
+# Content-Security-Policy (django-csp): the pages load scripts and styles from this site only, and
+# have no inline code (data for scripts is in json_script blocks, which never run). The video plays
+# through hls.js: blob: media fed by a blob: worker. liveshop/content_policy.py adds what depends
+# on the request: the websocket of this host, the media storage's host (S3, a CDN), a show's
+# streaming host on its page, and Stripe.js when payments go to Stripe.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,8 +1,17 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
+from liveshop.ratelimits import ratelimited
+
+# Sign-in forms: failed attempts are throttled per account by django-axes, and every attempt per
+# address here.
+sign_in = ratelimited("login", page=True)
+
 urlpatterns = [
+    path("admin/login/", sign_in(admin.site.login)),
+    path("accounts/login/", sign_in(LoginView.as_view()), name="login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("checkout.urls")),

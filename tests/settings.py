@@ -4,6 +4,11 @@ import os
 import tempfile
 from pathlib import Path
 
+# The settings default to production (DEBUG off); the tests run as a development machine does.
+# Set before the settings are read, since other defaults follow DEBUG (and inherited by the server
+# processes the tests start).
+os.environ["DEBUG"] = "true"
+
 from liveshop.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -17,4 +22,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # one per test run, so runs side by side do not meet.
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"liveshop-test-{os.getpid()}.sqlite3")
+    }
+
+# Abuse limits stay out of the way of the rest of the suite; tests/test_ratelimits.py sets its own.
+RATELIMITS = {group: {key: "100000/m" for key in keys} for group, keys in RATELIMITS.items()}  # noqa: F405
+
+# Tasks run where they are queued, even with REDIS_URL set (the PostgreSQL + Redis leg), unless a
+# test starts a real Celery worker (tests/checkout/test_tasks_worker.py): it gives its server and
+# worker processes TEST_CELERY_QUEUE, a queue of their own on the broker (REDIS_URL), and may
+# shorten the sweep's schedule with TEST_SWEEP_SECONDS for `celery beat`.
+CELERY_TASK_ALWAYS_EAGER = not os.environ.get("TEST_CELERY_QUEUE")
+CELERY_TASK_EAGER_PROPAGATES = False
+if os.environ.get("TEST_CELERY_QUEUE"):
+    CELERY_TASK_DEFAULT_QUEUE = os.environ["TEST_CELERY_QUEUE"]
+if os.environ.get("TEST_SWEEP_SECONDS"):
+    CELERY_BEAT_SCHEDULE = {
+        name: {**entry, "schedule": float(os.environ["TEST_SWEEP_SECONDS"])}
+        for name, entry in CELERY_BEAT_SCHEDULE.items()  # noqa: F405
     }

@@ -2,13 +2,15 @@
 
 Settings are read once per process, so every case starts Python with an environment built from
 scratch (only PATH, plus the variables under test) and an empty env file, so that a developer's
-`.env` never leaks in.
+`.env` never leaks in. Production defaults fail closed: DEBUG is off unless turned on, and a
+process with DEBUG off refuses to start without a secret key or a way to take payments.
 """
 
 import json
 import os
 import re
 import secrets
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +84,39 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "ALLOWED_HOSTS": "shop.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
+        "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24,
+        "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "x" * 24,
+        "STRIPE_WEBHOOK_SECRET": "whsec_" + "x" * 32,
     }
+
+
+def without(env: dict[str, str], *names: str) -> dict[str, str]:
+    return {key: value for key, value in env.items() if key not in names}
+
+
+def start_server(tmp_path: Path, seconds: float = 20, **env: str) -> tuple[int | None, str]:
+    """Start daphne as the Dockerfile does; return its exit code (None: still serving after
+    `seconds`, then stopped) and what it printed."""
+    empty_env_file = tmp_path / "empty.env"
+    empty_env_file.touch()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-p", str(port), "liveshop.asgi:application"],
+        cwd=REPO,
+        env={"PATH": os.environ["PATH"], "ENV_FILE": str(empty_env_file), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=seconds)
+        return process.returncode, output
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+        return None, output
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
@@ -126,8 +160,26 @@ def test_production_environment_turns_on_https_and_hashed_static_files(tmp_path)
     assert settings["payments_test_mode"] is False
 
 
-def test_no_environment_runs_the_embedded_default(tmp_path):
-    settings = describe(tmp_path)
+def test_debug_is_off_unless_turned_on(tmp_path):
+    # given only a secret key: nothing says this is a development machine
+    settings = describe(tmp_path, SECRET_KEY=secrets.token_urlsafe(50))
+    # then it runs as production does
+    assert settings["debug"] is False
+    assert settings["ssl_redirect"] is True
+    assert settings["staticfiles"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert settings["payments_test_mode"] is False
+
+
+def test_no_environment_at_all_refuses_to_start(tmp_path):
+    # DEBUG defaults to off, so the built-in development key is not used
+    result = run(["manage.py", "check"], tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_debug_on_runs_the_embedded_default(tmp_path):
+    # what `make run` and the tests do: DEBUG on, and nothing else
+    settings = describe(tmp_path, DEBUG="true")
     assert settings["debug"] is True
     assert settings["allowed_hosts"] == ["127.0.0.1", "localhost", "[::1]"]
     assert settings["db_vendor"] == "sqlite"
@@ -141,14 +193,16 @@ def test_no_environment_runs_the_embedded_default(tmp_path):
 
 
 def test_database_url_selects_postgresql(tmp_path):
-    settings = describe(tmp_path, DATABASE_URL="postgres://shop:pw@db.internal:5432/liveshop")
+    settings = describe(
+        tmp_path, DEBUG="true", DATABASE_URL="postgres://shop:pw@db.internal:5432/liveshop"
+    )
     assert settings["db_vendor"] == "postgresql"
     assert settings["db_name"] == "liveshop"
     assert settings["db_host"] == "db.internal"
 
 
 def test_redis_url_moves_the_channel_layer_and_cache_to_redis(tmp_path):
-    settings = describe(tmp_path, REDIS_URL="redis://cache.internal:6379/2")
+    settings = describe(tmp_path, DEBUG="true", REDIS_URL="redis://cache.internal:6379/2")
     assert settings["channel_layer"] == "RedisChannelLayer"
     assert settings["channel_hosts"] == ["redis://cache.internal:6379/2"]
     assert settings["cache"] == "RedisCache"
@@ -157,6 +211,7 @@ def test_redis_url_moves_the_channel_layer_and_cache_to_redis(tmp_path):
 def test_a_bucket_name_moves_media_to_s3(tmp_path):
     settings = describe(
         tmp_path,
+        DEBUG="true",
         AWS_STORAGE_BUCKET_NAME="liveshop-media",
         AWS_S3_ENDPOINT_URL="https://s3.example.net",
     )
@@ -168,6 +223,7 @@ def test_a_bucket_name_moves_media_to_s3(tmp_path):
 def test_stripe_keys_come_from_the_environment(tmp_path):
     settings = describe(
         tmp_path,
+        DEBUG="true",
         STRIPE_SECRET_KEY="sk_test_123",
         STRIPE_PUBLISHABLE_KEY="pk_test_456",
         STRIPE_WEBHOOK_SECRET="whsec_789",
@@ -205,9 +261,118 @@ for name in sorted(dir(settings)):
 """
 
 
-def test_copying_env_example_to_env_keeps_the_embedded_default(tmp_path):
+def same_settings(printed: str) -> list[str]:
+    """The printed settings, without the memory addresses some lazy values show."""
+    return re.sub(r" at 0x[0-9a-f]+", "", printed).splitlines()
+
+
+def test_copying_env_example_to_env_keeps_the_defaults(tmp_path):
     # the uncommented lines of .env.example are the defaults, and the file parses
-    with_example = run(["-c", ALL_SETTINGS], tmp_path, ENV_FILE=str(REPO / ".env.example"))
-    without = run(["-c", ALL_SETTINGS], tmp_path)
+    key = secrets.token_urlsafe(50)
+    with_example = run(
+        ["-c", ALL_SETTINGS], tmp_path, ENV_FILE=str(REPO / ".env.example"), SECRET_KEY=key
+    )
+    without = run(["-c", ALL_SETTINGS], tmp_path, SECRET_KEY=key)
     assert with_example.returncode == 0, with_example.stderr
-    assert with_example.stdout.splitlines() == without.stdout.splitlines()
+    assert same_settings(with_example.stdout) == same_settings(without.stdout)
+
+
+# --- Payments: a production process starts only with a way to take payments ---------------------
+
+
+def check(tmp_path: Path, env: dict[str, str], *options: str) -> tuple[int, str]:
+    result = run(["manage.py", "check", *options], tmp_path, **env)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_production_without_stripe_keys_refuses_to_start(tmp_path):
+    # given DEBUG off, no Stripe keys, and the test-mode provider not allowed
+    env = without(
+        production_env(tmp_path),
+        "STRIPE_SECRET_KEY",
+        "STRIPE_PUBLISHABLE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    )
+    # when the checks run (manage.py check, check --deploy, and every other command)
+    for options in [(), ("--deploy",)]:
+        code, output = check(tmp_path, env, *options)
+        # then they fail, naming what to set
+        assert code != 0
+        assert "checkout.E001" in output
+        assert "STRIPE_SECRET_KEY" in output and "PAYMENTS_ALLOW_TEST_MODE" in output
+    # and the server itself does not start
+    code, output = start_server(tmp_path, **env)
+    assert code not in (0, None), output
+    assert "checkout.E001" in output and "STRIPE_SECRET_KEY" in output
+
+
+def test_production_with_the_test_mode_provider_allowed_on_purpose_starts(tmp_path):
+    env = without(
+        production_env(tmp_path),
+        "STRIPE_SECRET_KEY",
+        "STRIPE_PUBLISHABLE_KEY",
+        "STRIPE_WEBHOOK_SECRET",
+    ) | {"PAYMENTS_ALLOW_TEST_MODE": "true"}
+    code, output = check(tmp_path, env)
+    assert code == 0, output
+
+
+def test_a_stripe_key_without_a_webhook_secret_refuses_to_start(tmp_path):
+    # payments would be taken, but never confirmed: their outcome arrives by signed webhook
+    env = without(production_env(tmp_path), "STRIPE_WEBHOOK_SECRET")
+    code, output = check(tmp_path, env)
+    assert code != 0
+    assert "checkout.E002" in output and "STRIPE_WEBHOOK_SECRET" in output
+    code, output = start_server(tmp_path, **env)
+    assert code not in (0, None), output
+    assert "STRIPE_WEBHOOK_SECRET" in output
+    # in development too
+    code, output = check(tmp_path, {"DEBUG": "true", "STRIPE_SECRET_KEY": "sk_test_x"})
+    assert code != 0 and "STRIPE_WEBHOOK_SECRET" in output
+
+
+def test_a_stripe_key_without_a_publishable_key_refuses_to_start(tmp_path):
+    code, output = check(tmp_path, without(production_env(tmp_path), "STRIPE_PUBLISHABLE_KEY"))
+    assert code != 0
+    assert "checkout.E003" in output and "STRIPE_PUBLISHABLE_KEY" in output
+
+
+def test_development_starts_without_any_payment_configuration(tmp_path):
+    code, output = check(tmp_path, {"DEBUG": "true"})
+    assert code == 0, output
+    code, output = start_server(tmp_path, seconds=8, DEBUG="true")
+    assert code is None, output  # still serving
+
+
+# --- Demo data --------------------------------------------------------------------------------------
+
+
+USERNAMES = """
+import django
+django.setup()
+from django.contrib.auth.models import User
+print(sorted(User.objects.values_list("username", flat=True)))
+"""
+
+
+def test_seed_demo_refuses_to_create_the_demo_users_with_debug_off(tmp_path):
+    # given a production environment and its migrated database
+    env = production_env(tmp_path)
+    migrated = run(["manage.py", "migrate", "-v0"], tmp_path, **env)
+    assert migrated.returncode == 0, migrated.stderr
+    # when the demo is seeded
+    refused = run(["manage.py", "seed_demo"], tmp_path, **env)
+    # then it refuses, says why and how to do it anyway, and creates no user
+    assert refused.returncode != 0
+    assert "DEBUG is off" in refused.stderr
+    assert "--allow-demo-users-without-debug" in refused.stderr
+    assert run(["-c", USERNAMES], tmp_path, **env).stdout.strip() == "[]"
+
+    # when asked on purpose, it seeds the demo and its users
+    # (the demo's video is a static file: without collectstatic's manifest, plain static storage)
+    env["STATICFILES_BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    allowed = run(["manage.py", "seed_demo", "--allow-demo-users-without-debug"], tmp_path, **env)
+    assert allowed.returncode == 0, allowed.stderr
+    assert "Demo ready" in allowed.stdout
+    users = run(["-c", USERNAMES], tmp_path, **env).stdout.strip()
+    assert users == "['admin', 'viewer', 'waltmart']"

@@ -42,7 +42,7 @@ export class Buying {
       : {
           method: "POST",
           credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrf },
+          headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken() },
           body: JSON.stringify(body),
         };
     const response = await fetch(url, options);
@@ -50,12 +50,24 @@ export class Buying {
     return { ok: response.ok, data };
   }
 
+  // Signing in (in another tab, so the video keeps playing) renews the CSRF cookie: read it each time.
+  csrfToken() {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : this.csrf;
+  }
+
   url(path) {
     return `/events/${this.slug}/buy/${path}`;
   }
 
-  error(id, text) {
+  // An error for a person; when signing in would help (a deal limited per customer), a link that
+  // opens the sign-in page in a new tab, so the show keeps playing here.
+  error(id, text, signInUrl) {
     $(id).textContent = text || "";
+    if (signInUrl) {
+      const link = el("a", { href: signInUrl, target: "_blank", rel: "noopener", className: "sign-in" }, "Sign in");
+      $(id).append(" ", link, " (opens a new tab), then add it again.");
+    }
   }
 
   step(name, { focus = true } = {}) {
@@ -106,7 +118,7 @@ export class Buying {
     });
     if (!ok) {
       if (data.code === "sold_out") await this.showAgain(chosen);
-      this.error("buy-add-error", data.error);
+      this.error("buy-add-error", data.error, data.sign_in_url);
       return;
     }
     this.product = null;

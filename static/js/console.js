@@ -97,8 +97,9 @@ function renderAll() {
 }
 
 const handlers = {
-  status: (m) => { state.status = m.status; renderStatus(); },
+  status: (m) => { state.status = m.status; if (m.products) { state.products = m.products; renderRunOfShow(); } renderStatus(); },
   featured: (m) => { state.featured = m.product; renderRunOfShow(); },
+  products: (m) => { state.products = m.products; renderRunOfShow(); },
   viewers: (m) => { state.viewers = m.count; renderStatus(); },
   stock: (m) => {
     for (const product of state.products) if (product.id === m.product_id) product.stock = m.stock;

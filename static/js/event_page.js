@@ -37,7 +37,7 @@ function priceNodes(product) {
   const label = document.createElement("span");
   label.className = "deal";
   label.textContent = "Live deal";
-  return [label, " ", now, " ", was];
+  return [now, " ", was, " ", label];
 }
 
 function applyProducts(products) {
@@ -141,6 +141,7 @@ function scrollChat() {
 }
 
 function renderAll() {
+  renderEvent();
   renderStatus();
   renderBanner();
   renderProducts();
@@ -158,6 +159,7 @@ function applyStock(productId, stock) {
 const handlers = {
   status: (m) => { state.status = m.status; if (m.products) applyProducts(m.products); renderStatus(); },
   products: (m) => applyProducts(m.products),
+  event: (m) => { state.event = m.event; renderEvent(); },
   featured: (m) => { state.featured = m.product; renderBanner(); renderProducts(); },
   banner: (m) => { state.banner = m.text; renderBanner(); },
   announcement: (m) => { state.announcement = m.text; $("announcement").textContent = m.text; $("announcement").hidden = !m.text; },
@@ -294,8 +296,21 @@ $("unmute").addEventListener("click", () => {
   video.play().catch(() => {});
 });
 
+// The show's title, host and start (changed in the Shopping Manager: an `event` change or a new state).
+function renderEvent() {
+  const event = state.event;
+  document.title = `${event.title} — ${event.brand} live on Liveshop`;
+  document.querySelector(".show-head h1").textContent = event.title;
+  document.querySelector(".show-head .host strong").textContent = event.host;
+  $("video").setAttribute("aria-label", `Live video of ${event.title}`);
+  start = new Date(event.scheduled_start);
+  $("start-time").dateTime = event.scheduled_start;
+  $("start-time").textContent = localStartText(start);
+  tick();
+}
+
 // Countdown in the viewer's own time zone
-const start = new Date(state.event.scheduled_start);
+let start = new Date(state.event.scheduled_start);
 $("start-time").textContent = localStartText(start);
 function tick() {
   $("countdown").textContent = start > new Date() ? `Starts in ${countdownText(start)}` : "Starting soon";

@@ -1,5 +1,6 @@
 // The realtime client of a show (protocol: docs/realtime.md).
 // It keeps the last `seq`; a gap means a message was missed, so it asks for the full state again.
+// Viewer counts carry no `seq`: each replaces the last one, and they never count as a gap.
 // On a dropped connection it reconnects with exponential backoff and jitter, then gets a fresh state.
 
 export class LiveConnection {
@@ -12,6 +13,7 @@ export class LiveConnection {
     this.attempt = 0;
     this.pending = new Map();
     this.nextRef = 1;
+    this.lastSync = -Infinity;
     this.connect();
   }
 
@@ -44,11 +46,28 @@ export class LiveConnection {
       const resolve = this.pending.get(message.ref);
       this.pending.delete(message.ref);
       if (resolve) resolve(message);
-      else if (message.type === "error") this.onMessage(message);
+      else if (message.code === "rate_limited" && this.seq === null) {
+        // A snapshot was asked for too soon after the last one: ask again in a moment.
+        setTimeout(() => this.send({ type: "sync" }), 2000 + Math.random() * 1000);
+      } else if (message.type === "error") this.onMessage(message);
       return;
     }
     if (message.type === "pong") return;
+    if (message.type === "resync") {
+      // The server lost changes while its Redis was down. Unless a snapshot is on its way, ask for
+      // one: no sooner than the server allows (one sync per 2 s), and each client after its own
+      // short delay, so that they do not all ask at once.
+      if (this.seq === null) return;
+      this.seq = null;
+      const wait = Math.max(0, 2100 - (Date.now() - this.lastSync)) + Math.random() * 2000;
+      setTimeout(() => this.send({ type: "sync" }), wait);
+      return;
+    }
     if (this.seq === null) return; // the snapshot is on its way
+    if (message.seq === undefined || message.seq === null) {
+      if (message.type === "viewers") this.onMessage(message); // unnumbered: the latest count wins
+      return;
+    }
     if (message.seq <= this.seq) return; // already part of the state we have
     if (message.seq !== this.seq + 1) {
       this.seq = null;
@@ -60,6 +79,7 @@ export class LiveConnection {
   }
 
   send(message) {
+    if (message.type === "sync") this.lastSync = Date.now();
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 

@@ -12,13 +12,16 @@ import zlib
 from pathlib import Path
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from PIL import Image, ImageCms, PngImagePlugin
 
+from catalog import images
 from catalog.images import image_prepare, image_store
 from catalog.models import ProductImage
 from tests.conftest import image_bytes
@@ -65,9 +68,9 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
 
 
 @functools.cache
-def decompression_bomb() -> bytes:
-    """A valid 20000x20000 black-and-white PNG (400 megapixels) that compresses to a few dozen KB."""
-    width = height = 20_000
+def decompression_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid black-and-white PNG, 20000x20000 (400 megapixels) unless told, that compresses to
+    a few dozen KB."""
     compressor = zlib.compressobj(9)
     row = b"\x00" + bytes(width // 8)  # filter byte, then 1 bit per pixel
     idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
@@ -278,6 +281,15 @@ def test_an_image_over_the_pixel_limit_is_refused(settings, product):
     assert image_prepare(upload("ok.jpg", image_bytes(size=(1000, 1000)))).height == 1000
 
 
+def test_by_default_an_image_may_have_at_most_25_megapixels():
+    # a 5001x5000 picture: small as a file, 25,005,000 pixels once decoded
+    with pytest.raises(ValidationError) as caught:
+        image_prepare(upload("poster.png", decompression_bomb(5001, 5000)))
+    assert caught.value.messages == [
+        "This image is 5001×5000 pixels; images can have at most 25 megapixels."
+    ]
+
+
 def test_if_storage_fails_midway_no_row_and_no_file_is_left(settings, product, monkeypatch):
     # given storage that writes the image, then fails on the next file (the first thumbnail)
     calls = []
@@ -378,17 +390,22 @@ def page_text(response) -> str:
     return html.unescape(response.content.decode())
 
 
-def test_owner_adds_a_photo_in_the_product_page_and_it_is_stored_clean(owner_client, product):
+def test_owner_adds_a_photo_in_the_product_page_and_it_is_stored_clean(
+    owner_client, product, django_capture_on_commit_callbacks
+):
     url = reverse("admin:catalog_product_change", args=[product.pk])
     form = owner_client.get(url).content.decode()
     assert 'name="images-TOTAL_FORMS"' in form and 'name="images-0-image"' in form
 
-    response = owner_client.post(
-        url,
-        product_change_data(
-            product, image=upload("IMG_0001.jpg", photo_with_gps_and_rotation()), alt_text="Front"
-        ),
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the thumbnails, once committed
+        response = owner_client.post(
+            url,
+            product_change_data(
+                product,
+                image=upload("IMG_0001.jpg", photo_with_gps_and_rotation()),
+                alt_text="Front",
+            ),
+        )
 
     assert response.status_code == 302
     stored = ProductImage.objects.get(product=product)
@@ -490,3 +507,125 @@ def test_a_merchant_cannot_add_a_photo_to_another_merchants_product(
     assert "Select a valid choice" in page_text(response)
     assert not ProductImage.objects.exists()
     assert stored_files(settings) == []
+
+
+# --- Thumbnails are made once the Shopping Manager's transaction has committed ----------------------
+
+
+@pytest.fixture
+def thumbnails_made(monkeypatch) -> list[bool]:
+    """For each thumbnail made, whether a database transaction was open at that moment."""
+    made = []
+    real_thumbnail = images._thumbnail
+
+    def watched(image, width):
+        made.append(connection.in_atomic_block)
+        return real_thumbnail(image, width)
+
+    monkeypatch.setattr(images, "_thumbnail", watched)
+    return made
+
+
+def test_the_product_page_makes_thumbnails_after_its_transaction_commits(
+    transactional_db, owner_client, product, thumbnails_made
+):
+    response = owner_client.post(
+        reverse("admin:catalog_product_change", args=[product.pk]),
+        product_change_data(
+            product, image=upload("big.jpg", image_bytes(size=(1200, 900))), alt_text="Front"
+        ),
+    )
+
+    assert response.status_code == 302
+    # three thumbnails, none made while the admin's transaction held its locks
+    assert thumbnails_made == [False, False, False]
+    stored = ProductImage.objects.get(product=product)
+    assert set(stored.thumbnails) == {"160", "480", "960"}
+    assert all(default_storage.exists(name) for name in stored.thumbnails.values())
+    assert stored.alt_text == "Front" and (stored.width, stored.height) == (1200, 900)
+
+
+def test_the_image_page_makes_thumbnails_after_its_transaction_commits(
+    transactional_db, owner_client, product, thumbnails_made
+):
+    response = owner_client.post(
+        reverse("admin:catalog_productimage_add"),
+        {
+            "product": str(product.pk),
+            "image": upload("mid.jpg", image_bytes(size=(600, 400))),
+            "alt_text": "Side",
+            "position": "1",
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302
+    assert thumbnails_made == [False, False]
+    stored = ProductImage.objects.get(product=product)
+    assert set(stored.thumbnails) == {"160", "480"}
+
+
+def test_when_thumbnails_fail_after_the_commit_the_photo_is_kept_and_serves_every_size(
+    transactional_db, settings, owner_client, product, monkeypatch, caplog
+):
+    def broken(image, width):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(images, "_thumbnail", broken)
+
+    response = owner_client.post(
+        reverse("admin:catalog_product_change", args=[product.pk]),
+        product_change_data(product, image=upload("big.jpg", image_bytes(size=(1200, 900)))),
+    )
+
+    # the product was saved with its photo; the photo itself serves every size
+    assert response.status_code == 302
+    stored = ProductImage.objects.get(product=product)
+    assert stored.thumbnails == {}
+    assert stored.thumbnail_url(160) == stored.thumbnail_url(960) == stored.image.url
+    assert stored_files(settings) == [Path(settings.MEDIA_ROOT) / stored.image.name]
+    assert "thumbnails" in caplog.text and "disk full" in caplog.text
+
+
+def test_thumbnails_of_a_photo_deleted_meanwhile_are_not_kept(settings, product):
+    prepared = image_prepare(upload("big.jpg", image_bytes(size=(1200, 900))))
+    stored = image_store(product=product, upload=prepared, defer_thumbnails=True)
+    assert stored.thumbnails == {}  # the test's transaction has not committed
+    ProductImage.objects.filter(pk=stored.pk).delete()
+
+    images.thumbnails_make(stored, prepared)
+
+    assert stored_files(settings) == [Path(settings.MEDIA_ROOT) / stored.image.name]
+
+
+# --- Files per request ------------------------------------------------------------------------------
+
+
+def test_more_files_than_allowed_in_one_form_are_refused_with_a_message(
+    settings, owner_client, product
+):
+    # given a product page whose photo rows carry 21 files, one more than allowed
+    assert settings.DATA_UPLOAD_MAX_NUMBER_FILES == 20
+    data = product_change_data(product)
+    data["images-TOTAL_FORMS"] = "21"
+    for index in range(21):
+        data |= {
+            f"images-{index}-product": str(product.pk),
+            f"images-{index}-image": upload(f"photo{index}.jpg", image_bytes()),
+            f"images-{index}-position": str(index),
+        }
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+
+    # when they are sent
+    response = owner_client.post(url, data)
+
+    # then the page comes back saying what happened, and nothing was stored
+    assert response.status_code == 302 and response.url == url
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Nothing was saved: the form sent more than 20 files at once. "
+        "Add at most 20 photos, save, then add the rest."
+    ]
+    assert not ProductImage.objects.exists()
+    assert stored_files(settings) == []
+    page = owner_client.get(url)
+    assert "the form sent more than 20 files" in page_text(page)

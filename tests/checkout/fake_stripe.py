@@ -2,8 +2,11 @@
 
 It answers the three calls Liveshop makes: create a PaymentIntent (honouring Idempotency-Key: the
 same key gives back the same intent), cancel one, and create a refund. Every request is recorded.
+It can also misbehave as a real neighbour does: refuse requests (`fail_with`, or only the next
+`fail_times` ones), or hang without answering (`hang`) until `release()` or the server stops.
 """
 
+import contextlib
 import json
 import secrets
 import threading
@@ -28,9 +31,24 @@ class FakeStripe:
     cancelled: list[str] = field(default_factory=list)
     # Set to an HTTP status to make the next requests fail as Stripe would ("invalid request").
     fail_with: int | None = None
+    # Fail only this many more requests (with `fail_status`), then answer normally again.
+    fail_times: int = 0
+    fail_status: int = 500
+    # Accept requests but never answer them: a Stripe that stopped responding.
+    hang: bool = False
+    _released: threading.Event = field(default_factory=threading.Event)
     _replies: dict[str, tuple[int, dict]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
+
+    def release(self) -> None:
+        """Let every hanging request go (they answer as usual, to a client that may be gone)."""
+        self.hang = False
+        self._released.set()
+
+    def wait_if_hanging(self) -> None:
+        if self.hang:
+            self._released.wait(60)
 
     def calls_to(self, path_prefix: str) -> list[Call]:
         return [call for call in self.calls if call.path.startswith(path_prefix)]
@@ -46,6 +64,11 @@ class FakeStripe:
             return reply
 
     def _reply(self, method: str, path: str, params: dict) -> tuple[int, dict]:
+        if self.fail_times:
+            self.fail_times -= 1
+            return self.fail_status, {
+                "error": {"type": "api_error", "message": "Failed once by the fake."}
+            }
         if self.fail_with:
             return self.fail_with, {
                 "error": {"type": "invalid_request_error", "message": "Refused by the fake."}
@@ -76,6 +99,14 @@ class FakeStripe:
             self.cancelled.append(intent["id"])
             return 200, intent
         if method == "POST" and parts == ["v1", "refunds"]:
+            if any(r["payment_intent"] == params["payment_intent"] for r in self.refunds):
+                return 400, {
+                    "error": {
+                        "type": "invalid_request_error",
+                        "code": "charge_already_refunded",
+                        "message": "Charge has already been refunded.",
+                    }
+                }
             refund = {
                 "id": f"re_{secrets.token_hex(12)}",
                 "object": "refund",
@@ -88,23 +119,25 @@ class FakeStripe:
 
 
 def serve() -> tuple[FakeStripe, ThreadingHTTPServer]:
-    """Start the fake on a free local port, in a thread; call `server.shutdown()` when done."""
+    """Start the fake on a free local port, in a thread; call `stop(fake, server)` when done."""
     fake = FakeStripe()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             length = int(self.headers.get("Content-Length") or 0)
             params = dict(parse_qsl(self.rfile.read(length).decode()))
+            fake.wait_if_hanging()
             status, body = fake.answer(
                 "POST", self.path, params, self.headers.get("Idempotency-Key")
             )
             payload = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Request-Id", f"req_{secrets.token_hex(6)}")
-            self.end_headers()
-            self.wfile.write(payload)
+            with contextlib.suppress(OSError):  # a client that timed out has hung up
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Request-Id", f"req_{secrets.token_hex(6)}")
+                self.end_headers()
+                self.wfile.write(payload)
 
         def log_message(self, *args):
             pass
@@ -113,3 +146,9 @@ def serve() -> tuple[FakeStripe, ThreadingHTTPServer]:
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True).start()
     return fake, server
+
+
+def stop(fake: FakeStripe, server: ThreadingHTTPServer) -> None:
+    fake.release()
+    server.shutdown()
+    server.server_close()

@@ -247,3 +247,30 @@ def test_a_sold_reservation_is_not_released(make_order, vacuum, until):
 
     assert stock(vacuum) == {"on_hand": 1, "reserved": 0, "available": 1}
     assert order.reservations.get().state == SOLD
+
+
+# --- a variant count overwritten before catalog/stock.py was its only writer ------------------------
+
+
+@pytest.fixture
+def uncounted_hold(make_order, vacuum, until):
+    """An order holding 2 units that the variant no longer counts as held: an admin save from
+    before catalog/stock.py wrote back `reserved = 0` from a stale copy."""
+    order = make_order()
+    inventory.reserve(order=order, quantities={vacuum.pk: 2}, until=until)
+    Variant.objects.filter(pk=vacuum.pk).update(reserved=0)
+    return order
+
+
+def test_selling_a_hold_the_variant_does_not_count_takes_free_units(uncounted_hold, vacuum):
+    inventory.sell(order=uncounted_hold)
+
+    assert stock(vacuum) == {"on_hand": 1, "reserved": 0, "available": 1}
+    assert uncounted_hold.reservations.get().state == SOLD
+
+
+def test_releasing_a_hold_the_variant_does_not_count_never_goes_below_zero(uncounted_hold, vacuum):
+    assert inventory.release(reservations=list(uncounted_hold.reservations.all())) == 1
+
+    assert stock(vacuum) == {"on_hand": 3, "reserved": 0, "available": 3}
+    assert uncounted_hold.reservations.get().state == RELEASED

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Product, Variant
 from checkout.cart import cart_add, cart_set_quantity
-from checkout.errors import CheckoutError, SoldOut
+from checkout.errors import CheckoutError, SignInRequired, SoldOut
 from checkout.models import Cart, CartLine, Order, OrderLine, PaymentEvent, Reservation
 from checkout.orders import checkout_start, order_cancel
 from checkout.payment_outcomes import pay_in_test_mode, payment_event_apply
@@ -642,11 +642,21 @@ def test_the_per_customer_limit_is_checked_again_at_checkout(
     assert world() == before
 
 
-def test_another_customer_has_their_own_limit(live_event, shopper, guest, flash_deal):
+def test_another_customer_has_their_own_limit(live_event, shopper, make_buyer, flash_deal):
+    other = Shopper(user=make_buyer("other"), session_key="", platform=Platform.IOS)
     cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=2)
-    cart_add(event=live_event, shopper=guest, variant_id=flash_deal.pk, quantity=2)
+    cart_add(event=live_event, shopper=other, variant_id=flash_deal.pk, quantity=2)
 
-    assert cart_of(live_event, guest) == [(flash_deal.pk, 2)]
+    assert cart_of(live_event, other) == [(flash_deal.pk, 2)]
+
+
+def test_a_deal_limited_per_customer_needs_an_account(live_event, guest, flash_deal):
+    # Four fresh guest sessions with the same email could each buy "one per customer".
+    with pytest.raises(SignInRequired) as refused:
+        cart_add(event=live_event, shopper=guest, variant_id=flash_deal.pk, quantity=1)
+
+    assert refused.value.message == "This deal is limited to 2 per customer: sign in to buy it."
+    assert not CartLine.objects.exists()
 
 
 # --- Paying ---------------------------------------------------------------------------------------

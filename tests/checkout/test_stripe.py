@@ -40,8 +40,7 @@ def stripe_api(settings):
     settings.STRIPE_API_BASE = fake.url
     settings.STRIPE_WEBHOOK_SECRET = SECRET
     yield fake
-    server.shutdown()
-    server.server_close()
+    fake_stripe.stop(fake, server)
 
 
 def stock(variant) -> tuple[int, int]:
@@ -220,6 +219,57 @@ def test_when_stripe_refuses_the_checkout_fails_clearly_and_the_stock_goes_back(
     order = Order.objects.get()
     assert (order.status, order.status_reason) == (Status.CANCELLED, "Payment service unavailable.")
     assert stock(vacuum) == (3, 0)
+
+
+def test_when_stripe_hangs_checkout_answers_unavailable_within_the_timeout(
+    stripe_api, live_event, vacuum, settings
+):
+    # given a Stripe that takes requests but never answers, and a one-second timeout
+    settings.STRIPE_TIMEOUT_SECONDS = 1
+    stripe_api.hang = True
+    client = Client()
+    client.post(
+        reverse("checkout:cart_add", args=[live_event.slug]),
+        data={"variant_id": vacuum.pk, "quantity": 2},
+        content_type="application/json",
+    )
+
+    # when the buyer checks out
+    began = time.monotonic()
+    response = client.post(
+        reverse("checkout:checkout_start", args=[live_event.slug]),
+        data=CONTACT,
+        content_type="application/json",
+    )
+    elapsed = time.monotonic() - began
+
+    # then the page is told at once (no network retries stretch the wait) that payments are down
+    assert elapsed < 3, f"the checkout waited {elapsed:.1f} s"
+    assert response.status_code == 503
+    assert response.json() == {
+        "error": "The payment service is not answering; try again in a moment.",
+        "code": "payment_unavailable",
+    }
+    # and nothing stays held
+    order = Order.objects.get()
+    assert (order.status, order.status_reason) == (Status.CANCELLED, "Payment service unavailable.")
+    assert stock(vacuum) == (3, 0)
+
+
+def test_a_refund_to_a_hanging_stripe_gives_up_after_its_timeout_and_retries(
+    stripe_api, started, settings
+):
+    # given a Stripe that stopped answering, and a half-second timeout
+    settings.STRIPE_TIMEOUT_SECONDS = 0.5
+    stripe_api.hang = True
+
+    # when a refund is asked for (in a task: it may retry, with the same idempotency key)
+    began = time.monotonic()
+    with pytest.raises(payments.PaymentError):
+        payments.get_provider().refund(order=started)
+
+    # then it fails after its few network tries, not after the library's 80 s
+    assert time.monotonic() - began < 5
 
 
 def test_an_expired_reservation_cancels_its_payment(stripe_api, started, vacuum):

@@ -13,7 +13,7 @@ from catalog.models import Product, Variant
 from catalog.templatetags.catalog_tags import money
 from checkout.models import Cart, CartLine, Order, Reservation
 from events.demo import seed_shows
-from events.models import LiveEvent
+from events.models import LiveEvent, ShowProduct
 from tests.e2e.conftest import IPHONE
 from tests.e2e.test_live_show import (
     LIVE,
@@ -508,3 +508,43 @@ def test_the_whole_purchase_works_with_the_keyboard_and_names_every_control(demo
     assert [(line.variant_id, line.quantity) for line in order.lines.all()] == [(black.pk, 2)]
     wait_for_more_play(page, start)
     assert_video_kept_playing(page)
+
+
+def test_a_live_deal_has_the_same_price_on_the_banner_in_the_tab_and_in_the_order(
+    demo, new_page, screenshot
+):
+    # given the featured headphones (199.00 in the catalog) at a live-only 149.00
+    headphones = product(demo, "noise-cancelling-headphones")
+    black = headphones.variants.order_by("position").first()
+    ShowProduct.objects.filter(event=demo.live, product=headphones).update(live_price=14900)
+    viewer = open_show(new_page, demo)
+    start = watch_video(viewer)
+
+    # then the banner and the purchase tab show the deal price, the catalog price struck through
+    banner = viewer.locator("#banner-price")
+    expect(banner.locator(".now")).to_have_text("$149.00")
+    expect(banner.locator(".was")).to_have_text(f"{money(black.price, 'USD')}")
+    expect(banner.locator(".deal")).to_have_text("Live deal")
+    listed = viewer.locator("#show-products > li").filter(has_text="Noise-Cancelling Headphones")
+    expect(listed.locator(".price .now")).to_have_text("$149.00")
+    screenshot(viewer, "live-deal-desktop")
+
+    # when they buy it from the banner
+    viewer.locator("#banner-buy").click()
+    expect(viewer.get_by_label("Option", exact=True)).to_contain_text("$149.00")
+    viewer.get_by_role("button", name="Add to cart").click()
+    expect(viewer.locator("#buy-cart-total")).to_have_text("Total $149.00")
+    viewer.get_by_role("button", name="Checkout").click()
+    fill_shipping(viewer)
+    viewer.get_by_role("button", name="Continue to payment").click()
+    expect(viewer.locator("#buy-payment-total")).to_have_text("Total $149.00")
+    viewer.get_by_role("button", name="Pay (test)").click()
+
+    # then the order charged the price they saw, and the video played on
+    order = Order.objects.get()
+    expect(viewer.locator("#buy-confirmation-text")).to_have_text(confirmation_of(order))
+    order.refresh_from_db()
+    assert (order.status, order.total) == (Order.Status.PAID, 14900)
+    assert order.lines.get().unit_price == 14900
+    wait_for_more_play(viewer, start)
+    assert_video_kept_playing(viewer)

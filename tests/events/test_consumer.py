@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth import get_user_model
 
 from catalog.models import Membership
+from events import selectors
 from events.models import ChatMessage, LiveEvent
 from tests.events.conftest import receive_type
 
@@ -194,7 +195,7 @@ async def test_viewer_count_follows_connections(connect, live_event, settings):
 
     while message["count"] != 1:
         message = await receive_type(first, "viewers")
-    assert (await refreshed(live_event)).viewer_count == 1
+    assert (await database_sync_to_async(selectors.event_state)(live_event))["viewers"] == 1
 
 
 async def test_console_connections_are_not_counted_as_viewers(connect, live_event, host, settings):
@@ -205,7 +206,7 @@ async def test_console_connections_are_not_counted_as_viewers(connect, live_even
     message = await receive_type(viewer, "viewers")
     await asyncio.sleep(0.3)
     assert message["count"] == 1
-    assert (await refreshed(live_event)).viewer_count == 1
+    assert (await database_sync_to_async(selectors.event_state)(live_event))["viewers"] == 1
 
 
 # --- Chat ---------------------------------------------------------------------------------------

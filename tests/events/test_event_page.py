@@ -6,11 +6,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from channels.db import database_sync_to_async
 from django.urls import reverse
 from django.utils import timezone
 
-from catalog.models import Membership
-from events import selectors
+from catalog.models import Membership, Product
+from events import selectors, services
 from events.models import LiveEvent
 
 Status = LiveEvent.Status
@@ -65,6 +66,44 @@ def test_product_titles_cannot_break_out_of_the_embedded_state(
 
     assert "<script>alert(1)" not in page
     assert initial_state(page)["products"][0]["title"] == "</script><script>alert(1)</script>"
+
+
+@pytest.mark.parametrize("status", [Product.Status.DRAFT, Product.Status.ARCHIVED])
+def test_a_draft_or_archived_product_in_the_run_of_show_is_not_shown_or_featured(
+    client, brand, make_product, make_event, show_products, host, published, status
+):
+    # given an unreleased product in the run of show, featured before it went back to draft
+    unreleased = make_product(brand, "Unreleased Phone", variants=[{"price": 99900}])
+    event = make_event(products=[*show_products, unreleased])
+    LiveEvent.objects.filter(pk=event.pk).update(featured_product=unreleased)
+    Product.objects.filter(pk=unreleased.pk).update(status=status)
+
+    # then the page neither lists nor features it
+    page = client.get(event_url(event)).content.decode()
+    assert "Unreleased Phone" not in page and "$999.00" not in page
+    state = initial_state(page)
+    assert [p["title"] for p in state["products"]] == [p.title for p in show_products]
+    assert state["featured"] is None
+    # and the host cannot feature it
+    with pytest.raises(services.NotInRunOfShow):
+        services.event_feature_product(event=event, product_id=unreleased.pk, by=host)
+    assert published == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)
+async def test_a_draft_product_is_not_in_the_websocket_snapshot(
+    connect, brand, make_product, make_event, show_products
+):
+    draft = await database_sync_to_async(make_product)(
+        brand, "Unreleased Phone", status=Product.Status.DRAFT
+    )
+    await database_sync_to_async(make_event)(products=[*show_products, draft])
+
+    state = (await connect()).state
+
+    assert "Unreleased Phone" not in [p["title"] for p in state["products"]]
+    assert len(state["products"]) == len(show_products)
 
 
 @pytest.mark.parametrize(

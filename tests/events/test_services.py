@@ -149,6 +149,70 @@ def test_scheduling_cannot_set_the_live_state(brand, host, field):
     assert not LiveEvent.objects.exists()
 
 
+# --- Changing a scheduled show -------------------------------------------------------------------
+
+
+def test_updating_writes_only_the_changed_schedule_fields_and_tells_viewers(
+    live_event, host, owner, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_set_banner(event=live_event, text="Doorbusters", by=host)
+    stale = LiveEvent.objects.get(pk=live_event.pk)
+    LiveEvent.objects.filter(pk=live_event.pk).update(announcement="Set meanwhile")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.event_update(
+            event=stale,
+            by=owner,
+            title="Cyber Week Live: Day 2",
+            description="Now with more deals",
+            chat_slow_mode_seconds=10,
+        )
+
+    assert [(m["type"], m["seq"]) for m in sent] == [("event", 2), ("slow_mode", 3)]
+    assert sent[0]["event"]["title"] == "Cyber Week Live: Day 2"
+    assert published[1:] == sent
+    state = live_state(live_event)
+    assert state["seq"] == 3 and state["chat_slow_mode_seconds"] == 10
+    assert (state["banner_text"], state["announcement"]) == ("Doorbusters", "Set meanwhile")
+    assert live_event.description == "Now with more deals"
+
+
+def test_an_update_that_changes_only_hidden_fields_sends_nothing(
+    live_event, host, published, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = services.event_update(event=live_event, by=host, chat_blocked_words="spoiler")
+
+    assert sent == [] and published == []
+    assert live_state(live_event)["seq"] == 0
+    assert live_event.chat_blocked_words == "spoiler"
+
+
+def test_updating_is_refused_to_outsiders_and_changes_nothing(live_event, outsiders, published):
+    for who, user in outsiders.items():
+        with pytest.raises(services.NotAllowed):
+            services.event_update(event=live_event, by=user, title=f"Taken over by {who}")
+
+    assert LiveEvent.objects.get(pk=live_event.pk).title == live_event.title
+
+
+@pytest.mark.parametrize(
+    ("fields", "error"),
+    [
+        ({"seq": 0}, TypeError),
+        ({"banner_text": ""}, TypeError),
+        ({"chat_slow_mode_seconds": 601}, services.InvalidInput),
+        ({"stream_url": "https://stream.example/video.mp4"}, ValidationError),
+    ],
+)
+def test_updating_refuses_live_state_and_bad_values(live_event, host, fields, error):
+    with pytest.raises(error):
+        services.event_update(event=live_event, by=host, **fields)
+
+    assert live_state(live_event)["seq"] == 0
+
+
 # --- Run of show ---------------------------------------------------------------------------------
 
 
@@ -195,6 +259,24 @@ def test_valid_transitions(
     assert (state["started_at"] is not None) == (to == Status.LIVE)
     assert (state["ended_at"] is not None) == (to != Status.LIVE)
     assert published == [{"type": "status", "status": to, "seq": 1}]
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "price"), [("scheduled", "live", 14900), ("live", "ended", 19900)]
+)
+def test_a_transition_reprices_the_products_when_the_show_has_a_flash_deal(
+    make_event, host, published, show_products, django_capture_on_commit_callbacks, start, to, price
+):
+    event = make_event(status=start)
+    headphones = show_products[0]  # 199.00 in the catalog
+    ShowProduct.objects.filter(event=event, product=headphones).update(live_price=14900)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_transition(event=event, to=to, by=host)
+
+    [message] = published
+    [repriced] = [p for p in message["products"] if p["id"] == headphones.pk]
+    assert (message["status"], repriced["price"], repriced["deal"]) == (to, price, to == "live")
 
 
 @pytest.mark.parametrize(("start", "to"), INVALID_TRANSITIONS)
@@ -321,6 +403,8 @@ def test_featuring_a_product_sends_its_summary(
         "price": 24900,
         "currency": "USD",
         "price_display": "$249.00",
+        "deal": False,  # no live price in the run of show
+        "regular_price_display": None,
         "stock": {"state": "low", "left": 3},
     }
 
@@ -458,7 +542,6 @@ def test_every_change_takes_the_next_seq(
         lambda: services.event_set_slow_mode(event=event, seconds=5, by=host),
         lambda: services.chat_post(event=event, user=viewer, body="Hello!"),
         lambda: services.chat_delete(event=event, message_id=ChatMessage.objects.get().pk, by=host),
-        lambda: services.event_viewers_set(event_id=event.pk, count=12),
         lambda: services.event_transition(event=event, to=Status.ENDED, by=host),
     ]
 
@@ -477,7 +560,6 @@ def test_every_change_takes_the_next_seq(
         "slow_mode",
         "chat",
         "chat_deleted",
-        "viewers",
         "status",
     ]
 

@@ -1,13 +1,30 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from catalog import demo as catalog_demo
 from events import demo as events_demo
+
+ALLOW_FLAG = "--allow-demo-users-without-debug"
 
 
 class Command(BaseCommand):
     help = "Create the demo brand Waltmart, its catalog, its shows and the demo users (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            ALLOW_FLAG,
+            action="store_true",
+            help="Create the demo users even with DEBUG off (a private demo server only): their "
+            "password is public and `admin` is a superuser.",
+        )
+
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["allow_demo_users_without_debug"]:
+            raise CommandError(
+                "Nothing was created: DEBUG is off, and the demo users have a public password "
+                f"({catalog_demo.DEMO_PASSWORD}), `admin` being a superuser. On a private demo "
+                f"server, run: manage.py seed_demo {ALLOW_FLAG}"
+            )
         seeded = catalog_demo.seed_waltmart()
         merchant = seeded["merchant"]
         shows = events_demo.seed_shows(merchant)
