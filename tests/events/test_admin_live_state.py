@@ -15,6 +15,7 @@ from events import services
 from events.admin import LiveEventAdmin
 from events.models import LiveEvent, ShowProduct
 from tests.events.conftest import receive_type
+from tests.events.test_admin import event_form_data
 
 ADD = reverse("admin:events_liveevent_add")
 
@@ -66,30 +67,6 @@ def change_form_data(event: LiveEvent, run_of_show: dict | None = None, **overri
         } | (run_of_show or {}).get(entry.pk, {})
         data |= {f"run_of_show-{n}-{name}": value for name, value in fields.items()}
     return data | overrides
-
-
-def add_form_data(merchant: Merchant, **overrides) -> dict:
-    return {
-        "merchant": str(merchant.pk),
-        "title": "Holiday Home Preview",
-        "slug": "holiday-home-preview",
-        "description": "",
-        "host_name": "Martha",
-        "scheduled_start_0": "2030-11-28",
-        "scheduled_start_1": "19:00:00",
-        "duration_minutes": "45",
-        "stream_url": "https://stream.example/holiday/index.m3u8",
-        "poster_url": "",
-        "purchase_platforms": ["ios", "desktop"],
-        "chat_slow_mode_seconds": "0",
-        "chat_blocked_words": "",
-        "run_of_show-TOTAL_FORMS": "0",
-        "run_of_show-INITIAL_FORMS": "0",
-        "run_of_show-MIN_NUM_FORMS": "0",
-        "run_of_show-MAX_NUM_FORMS": "1000",
-        "_save": "Save",
-        **overrides,
-    }
 
 
 def live_state(event: LiveEvent) -> dict:
@@ -285,7 +262,7 @@ def schedule_calls(monkeypatch):
 def test_the_admin_add_form_schedules_through_the_service(
     brand, owner, owner_client, show_products, schedule_calls
 ):
-    data = add_form_data(brand) | {
+    data = event_form_data(brand) | {
         "run_of_show-TOTAL_FORMS": "1",
         "run_of_show-0-product": str(show_products[1].pk),
         "run_of_show-0-position": "0",
@@ -310,7 +287,7 @@ def test_an_unverified_merchant_is_refused_by_the_service_with_a_form_error(
 ):
     shady = make_merchant("shady-deals", verified=False)
 
-    response = client_for(platform_staff).post(ADD, add_form_data(shady))
+    response = client_for(platform_staff).post(ADD, event_form_data(shady))
 
     assert response.status_code == 200
     assert "Only verified brands can host live shows." in errors(response)
@@ -325,7 +302,7 @@ def test_a_refusal_at_save_time_is_a_form_error_and_saves_nothing(
     # the brand loses its verification after the form was checked, before the save
     before_the_admin_saves(lambda: Merchant.objects.filter(pk=brand.pk).update(is_verified=False))
     url, data = (
-        (ADD, add_form_data(brand))
+        (ADD, event_form_data(brand))
         if view == "add"
         else (change_url(live_event), change_form_data(live_event, title="Renamed"))
     )
