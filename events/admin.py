@@ -6,7 +6,8 @@ from django.utils.html import format_html
 
 from catalog.models import Membership
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
-from events import services
+from events import errors as show_errors
+from events import scheduling, services
 from events.forms import LiveEventForm, ShowProductForm, ShowProductFormSet
 from events.models import ChatMessage, ChatRestriction, LiveEvent, ShowProduct
 
@@ -52,12 +53,12 @@ class LiveEventAdmin(MerchantScopedAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
-        except (services.EventError, ValidationError) as exc:
+        except (show_errors.EventError, ValidationError) as exc:
             if request.method != "POST":
                 raise
             # The services refused the save and the admin's transaction rolled back: the same form
             # again, as it was filled in, with the reason as its error.
-            reason = exc.message if isinstance(exc, services.EventError) else exc.messages
+            reason = exc.message if isinstance(exc, show_errors.EventError) else exc.messages
             request.liveshop_refusal = ValidationError(reason)
             return super().changeform_view(request, object_id, form_url, extra_context)
 
@@ -69,14 +70,14 @@ class LiveEventAdmin(MerchantScopedAdmin):
     def save_model(self, request, obj, form, change):
         fields = {
             name: form.cleaned_data[name]
-            for name in services.SCHEDULE_FIELDS
+            for name in scheduling.SCHEDULE_FIELDS
             if name in form.cleaned_data
         }
         if change:
             changed = {name: value for name, value in fields.items() if name in form.changed_data}
-            services.event_update(event=obj, by=request.user, **changed)
+            scheduling.event_update(event=obj, by=request.user, **changed)
             return
-        event = services.event_schedule(
+        event = scheduling.event_schedule(
             merchant=form.cleaned_data["merchant"], by=request.user, **fields
         )
         # The admin carries on with `obj`: its run of show, its log entry, the redirect.
@@ -108,7 +109,7 @@ class LiveEventAdmin(MerchantScopedAdmin):
                 services.event_transition(
                     event=event, to=LiveEvent.Status.CANCELLED, by=request.user
                 )
-            except services.EventError as exc:
+            except show_errors.EventError as exc:
                 self.message_user(request, f"{event}: {exc.message}", messages.ERROR)
             else:
                 self.message_user(request, f"{event} was cancelled.")

@@ -12,6 +12,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from events import chat as show_chat
+from events import errors as show_errors
 from events import realtime, selectors, services
 from events.models import LiveEvent
 from liveshop.ratelimits import limit_socket
@@ -149,7 +151,7 @@ class EventConsumer(AsyncWebsocketConsumer):
     async def call(self, service, ref, **kwargs):
         try:
             await database_sync_to_async(service)(**kwargs)
-        except services.EventError as exc:
+        except show_errors.EventError as exc:
             await self.error(exc.code, exc.message, ref)
         except (TypeError, ValueError):
             await self.error("invalid", "That message has a field of the wrong type.", ref)
@@ -174,8 +176,8 @@ class EventConsumer(AsyncWebsocketConsumer):
 def _chat_post_limited(*, ip: str, **kwargs) -> dict:
     """chat_post, once the message is counted against its address's limit (RATELIMITS["chat"])."""
     if limit_socket(group="chat", ip=ip) is not None:
-        raise services.ChatRefused("Too many messages from your network; wait a moment.")
-    return services.chat_post(**kwargs)
+        raise show_errors.ChatRefused("Too many messages from your network; wait a moment.")
+    return show_chat.chat_post(**kwargs)
 
 
 def _open_event(slug: str) -> LiveEvent | None:

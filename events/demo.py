@@ -8,7 +8,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 
 from catalog.models import Merchant, Product
-from events import services
+from events import scheduling
 from events.models import LiveEvent
 
 EASTERN = ZoneInfo("America/New_York")
@@ -77,7 +77,7 @@ def seed_shows(merchant: Merchant) -> list[LiveEvent]:
         products = dict(
             Product.objects.filter(merchant=merchant, slug__in=slugs).values_list("slug", "pk")
         )
-        services.run_of_show_set(
+        scheduling.run_of_show_set(
             event=event, product_ids=[products[s] for s in slugs if s in products]
         )
     LiveEvent.objects.filter(pk=live.pk).update(

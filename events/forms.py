@@ -2,12 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from events.models import LiveEvent, Platform, ShowProduct
-from events.services import SCHEDULE_FIELDS
+from events.scheduling import SCHEDULE_FIELDS
 
 
 class LiveEventForm(forms.ModelForm):
     """A show's schedule. Who may schedule for which brand is the services' rule, checked when the
-    admin saves through them (events.services.event_schedule, event_update)."""
+    admin saves through them (events.scheduling.event_schedule, event_update)."""
 
     # Set when the services refused this very submission at save time: shown as the form's error.
     refusal: ValidationError | None = None

@@ -78,7 +78,7 @@ class LiveEvent(models.Model):
     started_at = models.DateTimeField(null=True, blank=True, editable=False)
     ended_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # The live state every viewer follows; changed only by events/services.py.
+    # The live state every viewer follows; changed only by events/live_state.py.
     seq = models.PositiveBigIntegerField(default=0, editable=False)
     featured_product = models.ForeignKey(
         Product, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False

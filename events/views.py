@@ -6,6 +6,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST, require_safe
 
+from events import errors as show_errors
 from events import page_extras, selectors, services
 from liveshop.content_policy import allow_origins
 
@@ -73,9 +74,9 @@ def console_action(request, slug, action):
     kwargs = {name: payload.get(key) for name, key in arguments.items()}
     try:
         result = service(event=event, by=request.user, **kwargs)
-    except services.NotAllowed as exc:
+    except show_errors.NotAllowed as exc:
         return JsonResponse({"error": exc.message}, status=403)
-    except services.EventError as exc:
+    except show_errors.EventError as exc:
         return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
     except (TypeError, ValueError):
         return JsonResponse({"error": "A field has the wrong type."}, status=400)

@@ -8,7 +8,7 @@ show's streaming host on its own page, and Stripe.js only when payments go to St
 import pytest
 from django.urls import reverse
 
-from events import services
+from events import scheduling
 from events.models import LiveEvent
 
 STRIPE_SOURCES = {"https://js.stripe.com", "https://api.stripe.com", "https://hooks.stripe.com"}
@@ -56,7 +56,7 @@ def live_show(merchant_a, make_product):
         poster_url="https://img.stream.example/live/poster.jpg",
         status=LiveEvent.Status.LIVE,
     )
-    services.run_of_show_set(event=event, product_ids=[make_product(merchant_a).pk])
+    scheduling.run_of_show_set(event=event, product_ids=[make_product(merchant_a).pk])
     return event
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from catalog.models import Membership
-from events import realtime, services
+from events import realtime, scheduling
 from events.models import LiveEvent
 from liveshop.asgi import application
 
@@ -47,7 +47,7 @@ def make_event(brand, show_products):
             stream_url="https://stream.example/live/index.m3u8",
             status=status,
         )
-        services.run_of_show_set(
+        scheduling.run_of_show_set(
             event=event,
             product_ids=[p.pk for p in (show_products if products is None else products)],
         )

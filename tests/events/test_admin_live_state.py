@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Membership, Merchant
-from events import services
+from events import scheduling, services
 from events.admin import LiveEventAdmin
 from events.models import LiveEvent, ShowProduct
 from tests.events.conftest import receive_type
@@ -247,15 +247,15 @@ def test_a_run_of_show_edit_mid_show_leaves_the_live_state_and_tells_viewers(
 
 @pytest.fixture
 def schedule_calls(monkeypatch):
-    """The calls to services.event_schedule, which still runs."""
+    """The calls to scheduling.event_schedule, which still runs."""
     calls = []
-    schedule = services.event_schedule
+    schedule = scheduling.event_schedule
 
     def spying(**kwargs):
         calls.append(kwargs)
         return schedule(**kwargs)
 
-    monkeypatch.setattr(services, "event_schedule", spying)
+    monkeypatch.setattr(scheduling, "event_schedule", spying)
     return calls
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Membership, Product
+from events import errors as show_errors
 from events import selectors, services
 from events.models import LiveEvent
 
@@ -85,7 +86,7 @@ def test_a_draft_or_archived_product_in_the_run_of_show_is_not_shown_or_featured
     assert [p["title"] for p in state["products"]] == [p.title for p in show_products]
     assert state["featured"] is None
     # and the host cannot feature it
-    with pytest.raises(services.NotInRunOfShow):
+    with pytest.raises(show_errors.NotInRunOfShow):
         services.event_feature_product(event=event, product_id=unreleased.pk, by=host)
     assert published == []
 

@@ -21,7 +21,7 @@ import pytest
 import redis
 import websockets
 
-from events import services
+from events import chat as show_chat
 from tests.events.conftest import session_cookie
 from tests.servers import asgi_server, free_port
 
@@ -130,12 +130,12 @@ def test_the_chat_limits_let_messages_through_while_the_cache_is_down(
     # given slow mode on, and a cache that cannot be reached
     live_event.chat_slow_mode_seconds = 30
     live_event.save(update_fields=["chat_slow_mode_seconds"])
-    monkeypatch.setattr(services, "cache", DownCache())
+    monkeypatch.setattr(show_chat, "cache", DownCache())
 
     # when a viewer chats, twice within the slow mode
     for body in ("first", "second"):
         with django_capture_on_commit_callbacks(execute=True):
-            services.chat_post(event=live_event, user=viewer, body=body)
+            show_chat.chat_post(event=live_event, user=viewer, body=body)
 
     # then both go through (the limits fail open) and reach the viewers
     assert [m["message"]["body"] for m in published if m["type"] == "chat"] == ["first", "second"]

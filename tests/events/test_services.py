@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from catalog.models import Membership, Variant
 from catalog.signals import stock_changed_on_commit
-from events import services
+from events import chat as show_chat
+from events import errors as show_errors
+from events import scheduling, services
 from events.models import ChatMessage, LiveEvent, ShowProduct
 
 Status = LiveEvent.Status
@@ -77,14 +79,14 @@ def unverified_brand(make_merchant):
 
 @pytest.mark.parametrize("role", [Membership.Role.OWNER, Membership.Role.HOST])
 def test_the_brands_owner_and_hosts_schedule_a_show(brand, make_staff, role):
-    event = services.event_schedule(merchant=brand, by=make_staff(brand, role), **show_fields())
+    event = scheduling.event_schedule(merchant=brand, by=make_staff(brand, role), **show_fields())
 
     assert LiveEvent.objects.get() == event
     assert event.merchant == brand and event.status == Status.SCHEDULED and event.seq == 0
 
 
 def test_platform_staff_schedule_a_show_for_a_verified_brand(brand, platform_staff):
-    services.event_schedule(merchant=brand, by=platform_staff, **show_fields())
+    scheduling.event_schedule(merchant=brand, by=platform_staff, **show_fields())
 
     assert LiveEvent.objects.get().merchant == brand
 
@@ -95,8 +97,8 @@ def test_an_unverified_merchant_cannot_schedule_even_with_its_owner_account(
     owner = make_staff(unverified_brand, Membership.Role.OWNER)
 
     for by in (owner, platform_staff):
-        with pytest.raises(services.NotAllowed) as error:
-            services.event_schedule(merchant=unverified_brand, by=by, **show_fields())
+        with pytest.raises(show_errors.NotAllowed) as error:
+            scheduling.event_schedule(merchant=unverified_brand, by=by, **show_fields())
         assert error.value.message == "Only verified brands can host live shows."
 
     assert not LiveEvent.objects.exists()
@@ -112,8 +114,8 @@ def test_an_unverified_merchant_cannot_schedule_even_with_its_owner_account(
     ],
 )
 def test_only_the_brands_owner_and_hosts_schedule_its_shows(brand, outsiders, who):
-    with pytest.raises(services.NotAllowed):
-        services.event_schedule(merchant=brand, by=outsiders[who], **show_fields())
+    with pytest.raises(show_errors.NotAllowed):
+        scheduling.event_schedule(merchant=brand, by=outsiders[who], **show_fields())
 
     assert not LiveEvent.objects.exists()
 
@@ -122,15 +124,15 @@ def test_a_deactivated_host_cannot_schedule(brand, host):
     host.is_active = False
     host.save()
 
-    with pytest.raises(services.NotAllowed):
-        services.event_schedule(merchant=brand, by=host, **show_fields())
+    with pytest.raises(show_errors.NotAllowed):
+        scheduling.event_schedule(merchant=brand, by=host, **show_fields())
 
     assert not LiveEvent.objects.exists()
 
 
 def test_scheduling_with_a_bad_stream_url_explains_and_saves_nothing(brand, host):
     with pytest.raises(ValidationError) as error:
-        services.event_schedule(
+        scheduling.event_schedule(
             merchant=brand, by=host, **show_fields(stream_url="https://stream.example/video.mp4")
         )
 
@@ -144,7 +146,7 @@ def test_scheduling_with_a_bad_stream_url_explains_and_saves_nothing(brand, host
 def test_scheduling_cannot_set_the_live_state(brand, host, field):
     # a show always starts scheduled; only the running-the-show services change its live state
     with pytest.raises(TypeError):
-        services.event_schedule(merchant=brand, by=host, **show_fields(), **field)
+        scheduling.event_schedule(merchant=brand, by=host, **show_fields(), **field)
 
     assert not LiveEvent.objects.exists()
 
@@ -161,7 +163,7 @@ def test_updating_writes_only_the_changed_schedule_fields_and_tells_viewers(
     LiveEvent.objects.filter(pk=live_event.pk).update(announcement="Set meanwhile")
 
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.event_update(
+        sent = scheduling.event_update(
             event=stale,
             by=owner,
             title="Cyber Week Live: Day 2",
@@ -182,7 +184,7 @@ def test_an_update_that_changes_only_hidden_fields_sends_nothing(
     live_event, host, published, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        sent = services.event_update(event=live_event, by=host, chat_blocked_words="spoiler")
+        sent = scheduling.event_update(event=live_event, by=host, chat_blocked_words="spoiler")
 
     assert sent == [] and published == []
     assert live_state(live_event)["seq"] == 0
@@ -191,8 +193,8 @@ def test_an_update_that_changes_only_hidden_fields_sends_nothing(
 
 def test_updating_is_refused_to_outsiders_and_changes_nothing(live_event, outsiders, published):
     for who, user in outsiders.items():
-        with pytest.raises(services.NotAllowed):
-            services.event_update(event=live_event, by=user, title=f"Taken over by {who}")
+        with pytest.raises(show_errors.NotAllowed):
+            scheduling.event_update(event=live_event, by=user, title=f"Taken over by {who}")
 
     assert LiveEvent.objects.get(pk=live_event.pk).title == live_event.title
 
@@ -202,13 +204,13 @@ def test_updating_is_refused_to_outsiders_and_changes_nothing(live_event, outsid
     [
         ({"seq": 0}, TypeError),
         ({"banner_text": ""}, TypeError),
-        ({"chat_slow_mode_seconds": 601}, services.InvalidInput),
+        ({"chat_slow_mode_seconds": 601}, show_errors.InvalidInput),
         ({"stream_url": "https://stream.example/video.mp4"}, ValidationError),
     ],
 )
 def test_updating_refuses_live_state_and_bad_values(live_event, host, fields, error):
     with pytest.raises(error):
-        services.event_update(event=live_event, by=host, **fields)
+        scheduling.event_update(event=live_event, by=host, **fields)
 
     assert live_state(live_event)["seq"] == 0
 
@@ -220,7 +222,7 @@ def test_run_of_show_keeps_the_given_order_once_each(make_event, show_products):
     event = make_event(status=Status.SCHEDULED, products=show_products[:1])
     headphones, _, fryer = show_products
 
-    services.run_of_show_set(event=event, product_ids=[fryer.pk, headphones.pk, fryer.pk])
+    scheduling.run_of_show_set(event=event, product_ids=[fryer.pk, headphones.pk, fryer.pk])
 
     assert list(event.run_of_show.values_list("product_id", "position")) == [
         (fryer.pk, 0),
@@ -235,8 +237,8 @@ def test_run_of_show_refuses_another_merchants_product(
     before = list(event.run_of_show.values_list("product_id", flat=True))
     foreign = make_product(make_merchant("rival"), "Rival Kettle")
 
-    with pytest.raises(services.NotInRunOfShow):
-        services.run_of_show_set(event=event, product_ids=[show_products[0].pk, foreign.pk])
+    with pytest.raises(show_errors.NotInRunOfShow):
+        scheduling.run_of_show_set(event=event, product_ids=[show_products[0].pk, foreign.pk])
 
     assert list(event.run_of_show.values_list("product_id", flat=True)) == before
     assert not ShowProduct.objects.filter(product=foreign).exists()
@@ -288,7 +290,7 @@ def test_every_other_transition_is_refused_and_changes_nothing(
 
     with (
         django_capture_on_commit_callbacks(execute=True),
-        pytest.raises(services.InvalidTransition) as error,
+        pytest.raises(show_errors.InvalidTransition) as error,
     ):
         services.event_transition(event=event, to=to, by=host)
 
@@ -300,7 +302,7 @@ def test_every_other_transition_is_refused_and_changes_nothing(
 
 
 def test_an_unknown_status_is_refused(live_event, host):
-    with pytest.raises(services.InvalidTransition) as error:
+    with pytest.raises(show_errors.InvalidTransition) as error:
         services.event_transition(event=live_event, to="paused", by=host)
 
     assert error.value.message == "Unknown status."
@@ -323,7 +325,7 @@ def test_an_unverified_merchants_owner_cannot_go_live(unverified_brand, make_sta
     owner = make_staff(unverified_brand, Membership.Role.OWNER)
     event = LiveEvent.objects.create(merchant=unverified_brand, **show_fields("shady-show"))
 
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(show_errors.NotAllowed):
         services.event_transition(event=event, to=Status.LIVE, by=owner)
 
     assert live_state(event)["status"] == Status.SCHEDULED
@@ -333,7 +335,7 @@ def test_a_brand_unverified_mid_show_cannot_run_it_any_more(live_event, host, sh
     live_event.merchant.is_verified = False
     live_event.merchant.save()
 
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(show_errors.NotAllowed):
         services.event_feature_product(event=live_event, product_id=show_products[0].pk, by=host)
 
     assert live_state(live_event)["featured_product_id"] is None
@@ -363,7 +365,7 @@ def test_outsiders_cannot_run_the_show(make_event, outsiders, show_products, pub
         lambda: services.event_set_slow_mode(event=live, seconds=600, by=by),
     ]
     for attempt in attempts:
-        with pytest.raises(services.NotAllowed):
+        with pytest.raises(show_errors.NotAllowed):
             attempt()
 
     assert (live_state(scheduled), live_state(live)) == before
@@ -375,7 +377,7 @@ def test_a_host_deactivated_mid_show_is_refused(live_event, host, show_products)
     host.is_active = False
     host.save()
 
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(show_errors.NotAllowed):
         services.event_set_banner(event=live_event, text="Still here?", by=host)
 
     assert live_state(live_event)["banner_text"] == "Welcome"
@@ -424,7 +426,7 @@ def test_featuring_a_product_outside_the_run_of_show_is_refused(
     other_brands = make_product(make_merchant("rival"), "Rival Kettle")
 
     for product in (not_in_show, other_brands):
-        with pytest.raises(services.NotInRunOfShow):
+        with pytest.raises(show_errors.NotInRunOfShow):
             services.event_feature_product(event=live_event, product_id=product.pk, by=host)
 
     assert live_state(live_event)["featured_product_id"] is None
@@ -433,7 +435,7 @@ def test_featuring_a_product_outside_the_run_of_show_is_refused(
 
 @pytest.mark.parametrize("product_id", ["abc", True, 1.5, [1], {"id": 1}])
 def test_featuring_with_a_product_id_of_the_wrong_type_is_refused(live_event, host, product_id):
-    with pytest.raises(services.InvalidInput) as error:
+    with pytest.raises(show_errors.InvalidInput) as error:
         services.event_feature_product(event=live_event, product_id=product_id, by=host)
 
     assert error.value.message == "Choose a product of the run of show."
@@ -456,7 +458,7 @@ def test_a_show_that_is_over_refuses_feature_banner_and_announcement(
         lambda: services.event_set_banner(event=event, text="Back soon", by=host),
         lambda: services.event_set_announcement(event=event, text="Back soon", by=host),
     ):
-        with pytest.raises(services.InvalidTransition, match=over):
+        with pytest.raises(show_errors.InvalidTransition, match=over):
             attempt()
 
     assert live_state(event) == before
@@ -475,7 +477,7 @@ def test_banner_and_announcement_length_limits(live_event, host, setter, field, 
     live_event.refresh_from_db()
     assert getattr(live_event, field) == "x" * limit
 
-    with pytest.raises(services.InvalidInput) as error:
+    with pytest.raises(show_errors.InvalidInput) as error:
         setter(event=live_event, text="y" * (limit + 1), by=host)
 
     assert error.value.message == f"{what} can be at most {limit} characters."
@@ -509,7 +511,7 @@ def test_whitespace_does_not_count_towards_the_banner_limit(live_event, host):
 
 @pytest.mark.parametrize("text", [5, None, ["a"]])
 def test_banner_must_be_text(live_event, host, text):
-    with pytest.raises(services.InvalidInput) as error:
+    with pytest.raises(show_errors.InvalidInput) as error:
         services.event_set_banner(event=live_event, text=text, by=host)
 
     assert error.value.message == "The banner must be text."
@@ -519,7 +521,7 @@ def test_banner_must_be_text(live_event, host, text):
 
 @pytest.mark.parametrize("seconds", [-1, 601, "ten", 2.5, True, None])
 def test_slow_mode_takes_whole_seconds_up_to_ten_minutes(live_event, host, seconds):
-    with pytest.raises(services.InvalidInput):
+    with pytest.raises(show_errors.InvalidInput):
         services.event_set_slow_mode(event=live_event, seconds=seconds, by=host)
 
     assert live_state(live_event)["chat_slow_mode_seconds"] == 0
@@ -540,8 +542,10 @@ def test_every_change_takes_the_next_seq(
         lambda: services.event_set_banner(event=event, text="Doorbusters", by=host),
         lambda: services.event_set_announcement(event=event, text="Free shipping", by=host),
         lambda: services.event_set_slow_mode(event=event, seconds=5, by=host),
-        lambda: services.chat_post(event=event, user=viewer, body="Hello!"),
-        lambda: services.chat_delete(event=event, message_id=ChatMessage.objects.get().pk, by=host),
+        lambda: show_chat.chat_post(event=event, user=viewer, body="Hello!"),
+        lambda: show_chat.chat_delete(
+            event=event, message_id=ChatMessage.objects.get().pk, by=host
+        ),
         lambda: services.event_transition(event=event, to=Status.ENDED, by=host),
     ]
 
@@ -600,7 +604,7 @@ def test_a_refused_change_publishes_nothing(
 ):
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
-        pytest.raises(services.InvalidInput),
+        pytest.raises(show_errors.InvalidInput),
     ):
         services.event_set_banner(event=live_event, text="x" * 141, by=host)
 
