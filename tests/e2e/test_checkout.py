@@ -548,3 +548,25 @@ def test_a_live_deal_has_the_same_price_on_the_banner_in_the_tab_and_in_the_orde
     assert order.lines.get().unit_price == 14900
     wait_for_more_play(viewer, start)
     assert_video_kept_playing(viewer)
+
+
+def test_a_guest_is_asked_to_sign_in_for_a_deal_limited_per_customer_and_keeps_watching(
+    demo, new_page
+):
+    headphones = product(demo, "noise-cancelling-headphones")
+    ShowProduct.objects.filter(event=demo.live, product=headphones).update(per_customer_limit=1)
+    viewer = open_show(new_page, demo)
+    start = watch_video(viewer)
+
+    viewer.locator("#banner-buy").click()
+    viewer.get_by_role("button", name="Add to cart").click()
+
+    # the panel says why, with a sign-in link that opens beside the show
+    error = viewer.locator("#buy-add-error")
+    expect(error).to_contain_text("This deal is limited to 1 per customer: sign in to buy it.")
+    link = error.get_by_role("link", name="Sign in")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("href", f"/accounts/login/?next=%2Fevents%2F{demo.live.slug}%2F")
+    assert not CartLine.objects.exists()
+    wait_for_more_play(viewer, start)
+    assert_video_kept_playing(viewer)
