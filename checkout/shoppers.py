@@ -28,13 +28,18 @@ class Shopper:
         """Filter for the carts and orders (through `prefix`) that belong to this shopper."""
         if self.user is not None:
             return Q(**{f"{prefix}user": self.user})
+        if not self.session_key:
+            return Q(pk__in=[])  # a guest who never bought owns nothing
         return Q(**{f"{prefix}user__isnull": True, f"{prefix}session_key": self.session_key})
 
 
-def guest_key(request: HttpRequest) -> str:
-    """This browser's guest key, made on first use and kept in the session."""
+def guest_key(request: HttpRequest, *, create: bool = True) -> str:
+    """This browser's guest key, kept in the session; made on first use unless `create` is off
+    ("" then: a viewer who only looks costs no session write)."""
     key = request.session.get(GUEST_KEY)
     if not isinstance(key, str) or not key:
+        if not create:
+            return ""
         key = request.session[GUEST_KEY] = secrets.token_urlsafe(24)
     return key
 

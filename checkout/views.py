@@ -25,10 +25,13 @@ from events.selectors import public_event
 from liveshop.ratelimits import ratelimited
 
 
-def shopper_of(request) -> Shopper:
+def shopper_of(request, *, create: bool = True) -> Shopper:
+    """Who is asking. A guest gets a key (a session) the first time they buy, not when they look:
+    with `create` off a guest without one owns nothing."""
     if request.user.is_authenticated:
         return Shopper(user=request.user, session_key="", platform=platform_of(request))
-    return Shopper(user=None, session_key=guest_key(request), platform=platform_of(request))
+    key = guest_key(request, create=create)
+    return Shopper(user=None, session_key=key, platform=platform_of(request))
 
 
 def _body(request) -> dict:
@@ -60,7 +63,8 @@ def product_options(request, slug, product_id):
 @require_safe
 def cart(request, slug):
     event = public_event(slug)
-    return JsonResponse(selectors.cart_json(event=event, shopper=shopper_of(request)))
+    # Looking at an empty cart makes no session: a herd of viewers opening the page writes nothing.
+    return JsonResponse(selectors.cart_json(event=event, shopper=shopper_of(request, create=False)))
 
 
 @require_POST
@@ -159,7 +163,8 @@ def test_mode_pay(request, number):
 
 
 def _own_order(request, number) -> Order:
-    return get_object_or_404(Order.objects.filter(shopper_of(request).owns()), number=number)
+    owner = shopper_of(request, create=False)
+    return get_object_or_404(Order.objects.filter(owner.owns()), number=number)
 
 
 @require_safe

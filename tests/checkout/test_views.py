@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
 
@@ -455,3 +456,11 @@ def test_an_account_without_orders_says_so(viewer):
     page = get(signed_in(viewer), url("account_orders")).content.decode()
 
     assert "No orders yet." in page
+
+
+def test_looking_at_an_empty_cart_makes_no_session(client, live_event):
+    response = get(client, url("cart", live_event.slug))
+
+    assert response.json()["lines"] == []
+    assert "sessionid" not in response.cookies
+    assert not Session.objects.exists()
