@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from catalog.models import Membership
+from catalog.templatetags.catalog_tags import money
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
 from checkout.models import Order, OrderLine
 from checkout.payment_outcomes import refunds_retry
@@ -47,9 +48,8 @@ class OrderAdmin(MerchantScopedAdmin):
         "event",
         "email",
         "status",
-        "total",
-        "amount_refunded",
-        "currency",
+        "total_display",
+        "refunded_display",
         "platform",
         "created_at",
     ]
@@ -62,6 +62,14 @@ class OrderAdmin(MerchantScopedAdmin):
     merchant_view_only_roles = frozenset({Membership.Role.HOST})
 
     actions = ["retry_refunds"]
+
+    @admin.display(description="total", ordering="total")
+    def total_display(self, obj):
+        return money(obj.total, obj.currency)
+
+    @admin.display(description="refunded", ordering="amount_refunded")
+    def refunded_display(self, obj):
+        return money(obj.amount_refunded, obj.currency) if obj.amount_refunded else "—"
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in Order._meta.fields]

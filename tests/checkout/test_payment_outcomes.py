@@ -217,6 +217,7 @@ def test_the_merchant_sees_disputed_orders(paid, brand, make_staff):
     ).content.decode()
 
     assert "Disputed" in page
+    assert "$498.00" in page  # money, as people read it
     assert str(paid.number) in filtered
 
 
