@@ -1,197 +1,164 @@
-"""Fan-out benchmark: from a host's click to the last of N viewers, Liveshop against the floor.
+"""Fan-out: from the host's command to the last of N viewers, Liveshop against the floor.
 
-N viewers connect to one server process. Each round the host features a product; we time from the
-moment the host's command is sent to the moment the last viewer has the `featured` message, and
-count viewers that never got it. The same client (one asyncio process, `websockets`) measures the
-Liveshop server (daphne, one process, the embedded default: SQLite and the in-memory channel layer)
-and the floor (bench/floor_server.py: a minimal `websockets` broadcast server) in the same run.
-
-    python bench/fanout.py [--viewers 1000] [--rounds 25]
-
-Prints p50/p99 for both and their ratio; docs/benchmarks.md records the results.
+N viewers connect (not timed here: see the connect storm), then in each round the host features a
+product; the time runs from the moment the host's command is sent to the moment the last viewer
+has the `featured` message. Most viewers only count `featured` frames; `PROBES` of them parse every
+message and check its `seq` (gaps are lost messages, repeats duplicates). At the end every counter
+must have exactly one frame per round: fewer are lost, more duplicated.
 """
 
-import argparse
 import asyncio
+import gc
 import json
-import os
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from contextlib import contextmanager
-from pathlib import Path
 
-import websockets
+from bench import lib
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from tests.servers import daphne_command, free_port, wait_until_listening  # noqa: E402
-
-ORIGIN = "http://127.0.0.1"
-CONNECT_CONCURRENCY = 50
+PROBES = 50
+ROUND_TIMEOUT = 30.0
+# The host stays within the websocket flood limit (20 messages in 10 s per connection).
+PAUSE = 0.6
 
 
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+class Round:
+    def __init__(self, index: int, viewers: int):
+        self.index, self.remaining = index, viewers
+        self.done = asyncio.Event()
+        self.last = 0.0
 
 
-@contextmanager
-def process(args: list[str], *, env: dict, port: int):
-    proc = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_until_listening(proc, port)
-        yield proc
-    finally:
-        proc.terminate()
-        proc.wait(10)
+async def connect_all(urls: list[str], n: int, concurrency: int = 200) -> tuple[list, int]:
+    """Connect `n` viewers (round robin over `urls`), retrying each up to 3 times; read their
+    snapshots. Returns the sockets with their snapshot's seq, and how many could not connect."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int):
+        for attempt in range(3):
+            async with gate:
+                try:
+                    ws = await lib.ws_connect(
+                        urls[i % len(urls)], lib.SOURCES[i % len(lib.SOURCES)]
+                    )
+                    state = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                    return ws, state.get("seq")
+                except Exception:
+                    await asyncio.sleep(0.5 * (attempt + 1))
+        return None
+
+    got = await asyncio.gather(*(one(i) for i in range(n)))
+    return [g for g in got if g], sum(1 for g in got if not g)
 
 
-def liveshop_env(workdir: Path) -> dict:
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "liveshop.settings",
-        "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "ENV_FILE": str(workdir / "no.env"),
-        "REDIS_URL": "",
-        "LOG_LEVEL": "WARNING",
-        # Viewer counts would interleave their own messages; this measures the host's changes.
-        "LIVESHOP_PRESENCE_INTERVAL": "3600",
-    }
-
-
-def prepare_liveshop(env: dict) -> tuple[str, list[int], str]:
-    """Migrate and seed the demo; return the host's session cookie, product ids, show slug."""
-    python = sys.executable
-    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    subprocess.run(
-        [python, "manage.py", "seed_demo"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
-    )
-    script = (
-        "import django, json; django.setup();"
-        "from django.test import Client; from django.contrib.auth.models import User;"
-        "from events.models import LiveEvent;"
-        "c = Client(); c.force_login(User.objects.get(username='waltmart'));"
-        "e = LiveEvent.objects.get(slug='cyber-week-live');"
-        "print(json.dumps([c.cookies['sessionid'].value, list(e.run_of_show.values_list('product_id', flat=True))]))"
-    )
-    out = subprocess.run(
-        [python, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    session, products = json.loads(out.stdout.strip().splitlines()[-1])
-    return f"sessionid={session}", products, "cyber-week-live"
-
-
-async def connect_viewers(url: str, count: int) -> list:
-    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-
-    async def one():
-        async with gate:
-            socket = await websockets.connect(
-                url, origin=ORIGIN, max_size=2**22, ping_interval=None, open_timeout=60
-            )
-            await socket.recv()  # the state snapshot
-            return socket
-
-    return await asyncio.gather(*(one() for _ in range(count)))
-
-
-async def run_rounds(
-    url: str, host_headers: dict, viewers: int, rounds: int, products: list[int]
+async def rounds_against(
+    viewer_urls: list[str],
+    host_url: str,
+    host_headers: dict,
+    n: int,
+    rounds: int,
+    products: list[int],
 ) -> dict:
-    sockets = await connect_viewers(url, viewers)
-    host = await websockets.connect(
-        url + "?console=1", origin=ORIGIN, additional_headers=host_headers, ping_interval=None
-    )
+    viewers, unconnected = await connect_all(viewer_urls, n)
+    host = await lib.ws_connect(host_url, lib.SOURCES[-1], headers=host_headers)
     await host.recv()
-    arrivals: dict[int, list[float]] = {}
+    gc.collect()
+    gc.freeze()  # the client's own collector must not pause in the middle of a round
+    current = Round(-1, 0)
+    counts = [0] * len(viewers)
+    probe = {"duplicated": 0, "gaps": 0}
 
-    async def listen(socket):
-        async for text in socket:
+    async def count(i: int, ws) -> None:
+        async for text in ws:
+            if '"featured"' in text[:40]:
+                counts[i] += 1
+                if counts[i] == current.index + 1:
+                    current.remaining -= 1
+                    if current.remaining == 0:
+                        current.last = time.perf_counter()
+                        current.done.set()
+
+    async def check(i: int, ws, seq: int | None) -> None:
+        last = seq
+        async for text in ws:
             message = json.loads(text)
+            if "seq" in message:
+                if last is not None and message["seq"] <= last:
+                    probe["duplicated"] += 1
+                    continue
+                if last is not None and message["seq"] > last + 1:
+                    probe["gaps"] += message["seq"] - last - 1
+                last = message["seq"]
             if message.get("type") == "featured":
-                arrivals.setdefault(message["product"]["id"], []).append(time.perf_counter())
+                counts[i] += 1
+                if counts[i] == current.index + 1:
+                    current.remaining -= 1
+                    if current.remaining == 0:
+                        current.last = time.perf_counter()
+                        current.done.set()
 
-    listeners = [asyncio.create_task(listen(s)) for s in sockets]
-    latencies, lost = [], 0
+    async def drain() -> None:
+        async for _ in host:
+            pass
+
+    tasks = [
+        asyncio.create_task(check(i, ws, seq) if i < PROBES else count(i, ws))
+        for i, (ws, seq) in enumerate(viewers)
+    ]
+    tasks.append(asyncio.create_task(drain()))
+    latencies, incomplete = [], 0
     try:
-        for n in range(rounds):
-            product = products[n % len(products)]
-            arrivals.pop(product, None)
-            await asyncio.sleep(0.6)  # the host stays within the websocket flood limit
+        for r in range(rounds):
+            await asyncio.sleep(PAUSE)
+            current = Round(r, len(viewers))
+            product = products[r % len(products)]
             sent = time.perf_counter()
             await host.send(json.dumps({"type": "feature", "product_id": product}))
-            deadline = time.monotonic() + 10
-            while len(arrivals.get(product, ())) < viewers and time.monotonic() < deadline:
-                await asyncio.sleep(0.001)
-            got = arrivals.get(product, [])
-            lost += viewers - len(got)
-            if got:
-                latencies.append((max(got) - sent) * 1000)
+            try:
+                await asyncio.wait_for(current.done.wait(), ROUND_TIMEOUT)
+                latencies.append((current.last - sent) * 1000)
+            except TimeoutError:
+                incomplete += 1
+        await asyncio.sleep(1)  # late frames still count as received
     finally:
-        for task in listeners:
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*(s.close() for s in [*sockets, host]), return_exceptions=True)
-    return {"latencies": latencies, "lost": lost}
-
-
-def summary(name: str, result: dict) -> dict:
-    values = result["latencies"]
-    row = {
-        "name": name,
-        "p50": statistics.median(values),
-        "p99": percentile(values, 99),
-        "max": max(values),
-        "lost": result["lost"],
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(
+            *(ws.close() for ws, _ in viewers), host.close(), return_exceptions=True
+        )
+        gc.unfreeze()
+    lost = sum(max(0, rounds - c) for c in counts)
+    duplicated = sum(max(0, c - rounds) for c in counts) + probe["duplicated"]
+    return {
+        "viewers": n,
+        "connected": len(viewers),
+        "unconnected": unconnected,
+        "rounds": rounds,
+        "latency_ms": lib.latency_summary(latencies),
+        "incomplete_rounds": incomplete,
+        "lost": lost,
+        "duplicated": duplicated,
+        "probe_gaps": probe["gaps"],
+        "probes": min(PROBES, len(viewers)),
     }
-    print(
-        f"{name:>10}: p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms  max {row['max']:7.1f} ms  lost {row['lost']}"
+
+
+def against(srvs: list[lib.Server], n: int, rounds: int, *, shop: lib.Liveshop | None) -> dict:
+    """Fan-out to `n` viewers split evenly over `srvs`, the host on the first; `shop` None for the
+    floor."""
+    liveshop = shop is not None
+    urls = [lib.viewer_url(s, liveshop) for s in srvs]
+    host_url = urls[0] + ("?console=1" if liveshop else "")
+    headers = {"Cookie": shop.host_cookie} if liveshop else {}
+    products = shop.products if liveshop else list(range(1, 9))
+    result = asyncio.run(rounds_against(urls, host_url, headers, n, rounds, products))
+    result["processes"] = len(srvs)
+    return result
+
+
+def describe(name: str, r: dict) -> str:
+    lat = r["latency_ms"]
+    return (
+        f"{name:>28}: p50 {lat['p50']} ms p99 {lat['p99']} ms max {lat['max']} ms, "
+        f"{r['connected']}/{r['viewers']} connected, lost {r['lost']}, "
+        f"duplicated {r['duplicated']}, incomplete rounds {r['incomplete_rounds']}"
     )
-    return row
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--viewers", type=int, default=1000)
-    parser.add_argument("--rounds", type=int, default=25)
-    args = parser.parse_args()
-    print(f"fan-out to {args.viewers} viewers on one server process, {args.rounds} rounds")
-
-    with tempfile.TemporaryDirectory() as tmp:
-        env = liveshop_env(Path(tmp))
-        cookie, products, slug = prepare_liveshop(env)
-
-        port = free_port()
-        floor_cmd = [sys.executable, "bench/floor_server.py", str(port)]
-        with process(floor_cmd, env=os.environ.copy(), port=port):
-            floor = asyncio.run(
-                run_rounds(f"ws://127.0.0.1:{port}/", {}, args.viewers, args.rounds, products)
-            )
-
-        port = free_port()
-        daphne_cmd = daphne_command(port)
-        with process(daphne_cmd, env=env, port=port):
-            ours = asyncio.run(
-                run_rounds(
-                    f"ws://127.0.0.1:{port}/ws/events/{slug}/",
-                    {"Cookie": cookie},
-                    args.viewers,
-                    args.rounds,
-                    products,
-                )
-            )
-
-    floor_row, ours_row = summary("floor", floor), summary("liveshop", ours)
-    print(
-        f"     ratio: p50 {ours_row['p50'] / floor_row['p50']:.2f}x  p99 {ours_row['p99'] / floor_row['p99']:.2f}x  (target p99 <= 1.5x, nothing lost)"
-    )
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,6 @@ import json
 import time
 from collections import Counter
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -16,6 +15,8 @@ from events import chat as show_chat
 from events import errors as show_errors
 from events import realtime, selectors, services
 from events.models import LiveEvent
+from events.snapshots import Snapshot
+from liveshop.database import database_async
 from liveshop.ratelimits import limit_socket
 
 MAX_FRAME_BYTES = 4096
@@ -49,7 +50,11 @@ class EventConsumer(AsyncWebsocketConsumer):
         self.counted_ip = True
         self.last_sync = float("-inf")
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.event = await database_sync_to_async(_open_event)(slug)
+        # What a connect reads is shared by the process (events/snapshots.py): in the common case
+        # a connect runs no database query. The user is read only if a command needs it
+        # (liveshop/websocket_auth.py).
+        self.hub = realtime.get_hub()
+        self.event = await self.hub.shows.open(slug)
         if self.event is None:
             # Accept first so that the client reads the reason (4404) and does not reconnect.
             await self.accept()
@@ -57,11 +62,12 @@ class EventConsumer(AsyncWebsocketConsumer):
             return
         # The host console watches the show too, but is not one of its viewers.
         self.counts_as_viewer = self.scope.get("query_string", b"") != b"console=1"
-        self.buffered: list[tuple[int | None, str]] | None = None
         self.recent: list[float] = []
         self.warnings = 0
         await self.accept()
-        self.hub = realtime.get_hub()
+        # Changes that reach this viewer before its snapshot is sent are held (send_state).
+        self.buffered: list[tuple[int | None, str]] | None = []
+        self.joined = True
         await self.hub.join(self.event.pk, self)
         await self.send_state()
 
@@ -71,20 +77,25 @@ class EventConsumer(AsyncWebsocketConsumer):
             _sockets_per_ip[self.ip] -= 1
             if _sockets_per_ip[self.ip] <= 0:
                 del _sockets_per_ip[self.ip]
-        if getattr(self, "hub", None) is not None:
+        if getattr(self, "joined", False):
+            self.joined = False
             await self.hub.leave(self.event.pk, self)
 
     async def send_state(self):
         """The snapshot; changes that arrive while it is read are held, then sent if newer."""
-        self.buffered = []
+        if self.buffered is None:
+            self.buffered = []
         try:
-            state = await database_sync_to_async(selectors.event_state)(self.event)
-            await self.send(text_data=realtime.encode(state))
+            seq, text = await self.hub.snapshot(self.event.pk, self._build_snapshot)
+            await self._send_text(text)
         finally:
             held, self.buffered = self.buffered, None
-        for seq, text in held:
-            if seq is None or seq > state["seq"]:
-                await self._send_text(text)
+        for held_seq, held_text in held:
+            if held_seq is None or held_seq > seq:
+                await self._send_text(held_text)
+
+    async def _build_snapshot(self) -> Snapshot:
+        return await database_async(snapshot_of)(self.event)
 
     def deliver(self, seq: int | None, frame: dict):
         """Called by the hub with a frame shared by every viewer; returns the send to await."""
@@ -150,7 +161,7 @@ class EventConsumer(AsyncWebsocketConsumer):
 
     async def call(self, service, ref, **kwargs):
         try:
-            await database_sync_to_async(service)(**kwargs)
+            await database_async(service)(**kwargs)
         except show_errors.EventError as exc:
             await self.error(exc.code, exc.message, ref)
         except (TypeError, ValueError):
@@ -180,9 +191,8 @@ def _chat_post_limited(*, ip: str, **kwargs) -> dict:
     return show_chat.chat_post(**kwargs)
 
 
-def _open_event(slug: str) -> LiveEvent | None:
-    return (
-        LiveEvent.objects.filter(slug=slug, merchant__is_verified=True)
-        .select_related("merchant")
-        .first()
-    )
+def snapshot_of(event: LiveEvent) -> Snapshot:
+    """The show's `state`, encoded once for every viewer it is sent to (the count spliced in)."""
+    state = selectors.event_state(event)
+    viewers = state.pop("viewers")
+    return Snapshot(seq=state["seq"], head=realtime.encode(state)[:-1], viewers=viewers)

@@ -28,10 +28,14 @@ from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+
+from events import selectors
+from events.gc_freeze import Freezer
+from events.snapshots import Shows, Snapshots
+from liveshop.database import database_async
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,7 @@ FRAME = "event.frame"
 # Sent to every local viewer once the channel layer answers again after failing: changes may have
 # been lost meanwhile, so each client fetches a fresh state (docs/realtime.md).
 RESYNC = '{"type":"resync"}'
+VIEWERS_PREFIX = '{"type":"viewers",'
 
 # Records and publishes a show's viewer count: called as writer(event_id=..., count=...), in a
 # thread (it may use the database). Set once at startup by events.apps.
@@ -96,8 +101,13 @@ class Hub:
     def __init__(self, *, viewer_count_writer: ViewerCountWriter | None = None):
         self.layer = get_channel_layer()
         self._write_viewer_count = (
-            database_sync_to_async(viewer_count_writer) if viewer_count_writer else None
+            database_async(viewer_count_writer) if viewer_count_writer else None
         )
+        # What a connect reads, shared by this process's viewers (events/snapshots.py).
+        self.shows = Shows(database_async(selectors.open_event))
+        self.snapshots = Snapshots()
+        self._joining: dict[int, asyncio.Future] = {}
+        self.freezer = Freezer(lambda: sum(len(v) for v in self.viewers.values()))
         self.process_id = uuid.uuid4().hex
         self.viewers: dict[int, set[Viewer]] = defaultdict(set)
         self.channel: str | None = None
@@ -108,17 +118,37 @@ class Hub:
         self._tasks: list[asyncio.Task] = []
 
     async def join(self, event_id: int, viewer: Viewer) -> None:
+        """Add a viewer; returns once the hub is in the show's group (or failed to join it)."""
         await self._start()
         first_here = not self.viewers[event_id]
         self.viewers[event_id].add(viewer)
+        self.freezer.joined()
         self._reported.add(event_id)
         if first_here:
-            try:
-                await self.layer.group_add(group_name(event_id), self.channel)
-            except Exception:
-                # Redis is down: the viewer still gets the show's state (from the database), and
-                # the hub joins the group once the channel layer answers again (`_rejoin`).
-                log.warning("Could not join the group of event %s", event_id, exc_info=True)
+            self._joining[event_id] = asyncio.ensure_future(self._follow(event_id))
+        joining = self._joining.get(event_id)
+        if joining is not None:
+            # Viewers arriving while the first one's group_add runs wait for it too: before it,
+            # the hub would not see the changes that follow their snapshot.
+            await asyncio.shield(joining)
+
+    async def _follow(self, event_id: int) -> None:
+        try:
+            await self.layer.group_add(group_name(event_id), self.channel)
+        except Exception:
+            # Redis is down: the viewer still gets the show's state (from the database), and
+            # the hub joins the group once the channel layer answers again (`_rejoin`).
+            log.warning("Could not join the group of event %s", event_id, exc_info=True)
+        else:
+            if self.viewers.get(event_id) and self._joining.get(event_id) is asyncio.current_task():
+                self.snapshots.follow(event_id)
+        finally:
+            if self._joining.get(event_id) is asyncio.current_task():
+                del self._joining[event_id]
+
+    async def snapshot(self, event_id: int, build) -> tuple[int, str]:
+        """The `seq` and encoded `state` for a viewer that has joined: see events/snapshots.py."""
+        return await self.snapshots.get(event_id, build)
 
     async def leave(self, event_id: int, viewer: Viewer) -> None:
         viewers = self.viewers.get(event_id)
@@ -127,6 +157,8 @@ class Hub:
         viewers.discard(viewer)
         if not viewers:
             del self.viewers[event_id]
+            self._joining.pop(event_id, None)
+            self.snapshots.unfollow(event_id)
             try:
                 await self.layer.group_discard(group_name(event_id), self.channel)
             except Exception:  # Redis is down: at worst the hub gets changes for nobody
@@ -144,6 +176,7 @@ class Hub:
             self._tasks = [
                 asyncio.create_task(self._receive_forever(), name="liveshop-hub-receive"),
                 asyncio.create_task(self._presence_forever(), name="liveshop-hub-presence"),
+                asyncio.create_task(self.freezer.run(), name="liveshop-hub-gc"),
             ]
 
     async def _receive_forever(self) -> None:
@@ -163,11 +196,13 @@ class Hub:
         """After the channel layer failed (Redis down): once it answers, join this process's groups
         again, since a restarted Redis has forgotten them, and have every local viewer resync,
         since the changes sent meanwhile never arrived."""
+        self.snapshots.unfollow_all()  # snapshots come from the database until the hub is back
         while True:
             await asyncio.sleep(1)
             try:
                 for event_id in tuple(self.viewers):
                     await self.layer.group_add(group_name(event_id), self.channel)
+                    self.snapshots.follow(event_id)
                 break
             except asyncio.CancelledError:
                 raise
@@ -180,6 +215,11 @@ class Hub:
         # One frame object for everyone; the loop allocates nothing per viewer. The collector is
         # paused meanwhile: with thousands of connections alive, a full collection in the middle
         # of a fan-out would add a long pause for the viewers not reached yet.
+        if seq is not None:
+            # Before anyone gets it: a viewer joining from now on needs a snapshot this recent.
+            self.snapshots.saw_change(event_id, seq)
+        elif text.startswith(VIEWERS_PREFIX):
+            self.snapshots.saw_viewers(event_id, json.loads(text)["count"])
         frame = {"type": "websocket.send", "text": text}
         collecting = gc.isenabled()
         gc.disable()

@@ -26,6 +26,15 @@ def public_event(slug: str) -> LiveEvent:
     )
 
 
+def open_event(slug: str) -> LiveEvent | None:
+    """The event viewers may open (of a verified merchant), or None."""
+    return (
+        LiveEvent.objects.filter(slug=slug, merchant__is_verified=True)
+        .select_related("merchant")
+        .first()
+    )
+
+
 def listed_events() -> dict[str, QuerySet[LiveEvent]]:
     """Shows for the public list: live now, and scheduled ones not long overdue."""
     shows = LiveEvent.objects.filter(merchant__is_verified=True).select_related("merchant")

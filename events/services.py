@@ -5,9 +5,11 @@ Each numbered change goes through events/live_state.py (the next `seq`, broadcas
 commit). HOST_COMMANDS is the one table the websocket and the console's HTTP endpoints dispatch by.
 """
 
+import logging
 from collections.abc import Iterable
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,7 +26,11 @@ from events.live_state import (
 )
 from events.models import LiveEvent, ViewerCount
 
+log = logging.getLogger(__name__)
+
 BANNER_MAX_LENGTH = 140
+# How long the last stock state announced per show and product is remembered.
+STOCK_MEMORY_SECONDS = 24 * 3600
 ANNOUNCEMENT_MAX_LENGTH = 280
 
 Status = LiveEvent.Status
@@ -134,23 +140,52 @@ def event_viewers_set(*, event_id: int, count: int) -> dict:
 
 
 def stock_changed(*, product_ids: Iterable[int]) -> None:
-    """Tell the viewers of every open show with these products their new stock state."""
+    """Tell the viewers of every open show with these products their new stock state.
+
+    Viewers see a state ("In stock", "Only 3 left", "Sold out"), not a count: during a flash sale
+    most sales leave it as it was, so a product is announced only when its state differs from the
+    last one announced (remembered in the cache). The show's row, which every announcement locks,
+    then stays free for the host. The state is read again under the lock, so announcements follow
+    the order of the stock they read.
+    """
     product_ids = set(product_ids)
     events = LiveEvent.objects.filter(
         status__in=[Status.SCHEDULED, Status.LIVE], run_of_show__product_id__in=product_ids
     ).distinct()
     for event in events:
+        states = {
+            product.pk: selectors.stock_state(product.available)
+            for product in selectors.show_products(event).filter(pk__in=product_ids)
+        }
+        changed = [pk for pk, state in states.items() if _announced(event, pk) != state]
+        if not changed:
+            continue
         with transaction.atomic():
             event = LiveEvent.objects.select_for_update().get(pk=event.pk)
-            for product in selectors.show_products(event).filter(pk__in=product_ids):
-                publish_change(
-                    event,
-                    {
-                        "type": "stock",
-                        "product_id": product.pk,
-                        "stock": selectors.stock_state(product.available),
-                    },
-                )
+            for product in selectors.show_products(event).filter(pk__in=changed):
+                state = selectors.stock_state(product.available)
+                publish_change(event, {"type": "stock", "product_id": product.pk, "stock": state})
+                key = _announced_key(event, product.pk)
+                transaction.on_commit(lambda key=key, state=state: _remember(key, state))
+
+
+def _announced_key(event: LiveEvent, product_id: int) -> str:
+    # The show's creation time makes the key unique even where ids are reused.
+    return f"stock-announced:{event.pk}:{event.created_at.timestamp()}:{product_id}"
+
+
+def _announced(event: LiveEvent, product_id: int) -> dict | None:
+    try:
+        return cache.get(_announced_key(event, product_id))
+    except Exception:  # the cache is down: announce, as before there was one
+        return None
+
+
+def _remember(key: str, state: dict) -> None:
+    try:
+        cache.set(key, state, timeout=STOCK_MEMORY_SECONDS)
+    except Exception:
+        log.warning("Stock state %s not remembered: the cache is unavailable", key)
 
 
 # What a host can do, by command name: the service and the arguments it takes from a message.

@@ -1,5 +1,7 @@
 import json
+import time
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
@@ -24,10 +26,35 @@ def event_list(request):
     return render(request, "events/list.html", selectors.listed_events())
 
 
+# The state each show's page was last rendered with, by show: (seq, when, state). A crowd opening
+# the page at 7 PM shares one build per change (and per LIVESHOP_SNAPSHOT_MAX_AGE seconds, for the
+# unnumbered details: the viewer count, a product's catalog edits), as the websocket's snapshot is
+# (events/snapshots.py). What depends on the viewer (the CSRF token, who may buy and host) is not
+# cached.
+_page_states: dict[tuple, tuple[int, float, dict]] = {}
+
+
+def page_state(event) -> dict:
+    """`event_state` for the page of `event` (read in this request, so its `seq` is current)."""
+    show = (event.pk, event.created_at)  # a show, even where ids are reused (tests)
+    kept = _page_states.get(show)
+    now = time.monotonic()
+    if (
+        kept is not None
+        and kept[0] == event.seq
+        and now - kept[1] < settings.LIVESHOP_SNAPSHOT_MAX_AGE
+    ):
+        return kept[2]
+    state = selectors.event_state(event)
+    if state["seq"] >= event.seq:
+        _page_states[show] = (state["seq"], now, state)
+    return state
+
+
 @require_safe
 def event_page(request, slug):
     event = selectors.public_event(slug)
-    state = selectors.event_state(event)
+    state = page_state(event)
     response = render(
         request,
         "events/event.html",

@@ -14,18 +14,19 @@ django_asgi_app = get_asgi_application()
 if errors := [e for e in checks.run_checks() if e.is_serious() and not e.is_silenced()]:
     raise SystemCheckError("\n".join(["The server refuses to start:", *map(str, errors)]))
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from liveshop.routing import websocket_urlpatterns  # noqa: E402
+from liveshop.websocket_auth import LazyAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # Browsers send Origin on websockets; connections from other sites are refused.
+        # Browsers send Origin on websockets; connections from other sites are refused. The user
+        # is read from the session only when a connection needs it (liveshop/websocket_auth.py).
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            LazyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

@@ -92,7 +92,16 @@ DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A pool per process: under a herd each request waits for one of a few connections instead
+    # of opening its own (PostgreSQL refuses clients past max_connections). Replaces CONN_MAX_AGE.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": env.int("DATABASE_POOL_SIZE", default=16),
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=20.0),
+    }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL and a busy timeout let the server and a management command share the file.
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
@@ -125,6 +134,12 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}
     }
+
+# Sessions are read from the cache, and from the database only on a miss (or while Redis is down:
+# liveshop/sessions.py), when the cache is shared by every process (Redis). A per-process memory
+# cache would keep a session a sign-out deleted alive in the other processes, so the embedded
+# default reads them from the database.
+SESSION_ENGINE = "liveshop.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # --- Background tasks (Celery: liveshop/celery.py, checkout/tasks.py) ----------------------------
 
@@ -322,5 +337,13 @@ LOGGING = {
 # How often each server process reports its viewers, and when a silent process stops counting.
 LIVESHOP_PRESENCE_INTERVAL = env.float("LIVESHOP_PRESENCE_INTERVAL", default=2.0)
 LIVESHOP_PRESENCE_STALE_AFTER = env.float("LIVESHOP_PRESENCE_STALE_AFTER", default=10.0)
+# Database work from websockets and the realtime hub runs on this many threads per process
+# (liveshop/database.py), each with its own database connection.
+LIVESHOP_DB_THREADS = env.int("LIVESHOP_DB_THREADS", default=4)
+# A connect reads no database in the common case (events/snapshots.py): each process keeps the
+# open shows it found by slug for this many seconds (a brand unverified meanwhile is refused once
+# it expires), and rebuilds a show's snapshot on its next change, or when older than this.
+LIVESHOP_SHOW_CACHE_SECONDS = env.float("LIVESHOP_SHOW_CACHE_SECONDS", default=5.0)
+LIVESHOP_SNAPSHOT_MAX_AGE = env.float("LIVESHOP_SNAPSHOT_MAX_AGE", default=10.0)
 # Front-end packages installed from the npm registry (package-lock.json), served as static files.
 STATICFILES_DIRS += [("vendor/hls.js", BASE_DIR / "node_modules" / "hls.js" / "dist")]

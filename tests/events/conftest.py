@@ -8,6 +8,7 @@ from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.test import Client
 from django.utils import timezone
 
@@ -94,11 +95,13 @@ async def connect(settings):
     opened = []
 
     async def open_connection(
-        slug="cyber-week-live", user=None, origin=ORIGIN, query="", expect_state=True
+        slug="cyber-week-live", user=None, origin=ORIGIN, query="", expect_state=True, cookie=None
     ):
         headers = [origin] if origin else []
         if user is not None:
-            headers.append((b"cookie", await database_sync_to_async(session_cookie)(user)))
+            cookie = await database_sync_to_async(session_cookie)(user)
+        if cookie is not None:
+            headers.append((b"cookie", cookie))
         path = f"/ws/events/{slug}/" + (f"?{query}" if query else "")
         communicator = WebsocketCommunicator(application, path, headers=headers)
         connected, code = await communicator.connect()
@@ -113,6 +116,9 @@ async def connect(settings):
     for communicator in opened:
         await communicator.disconnect()
     await realtime.close_hub()
+    # The tests' own database calls (database_sync_to_async) share one thread: leave it without a
+    # connection, so that the test database can be dropped at the end of the run.
+    await database_sync_to_async(connections.close_all)()
 
 
 async def receive_type(communicator, kind, timeout=3):

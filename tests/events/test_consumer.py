@@ -280,11 +280,15 @@ async def test_moderation_delete_mute_ban_slow_mode_blocked_words(
 
     await author.send_json_to({"type": "chat", "body": "first"})
     first = (await receive_type(console, "chat"))["message"]
-    await console.send_json_to({"type": "chat_delete", "message_id": first["id"]})
+    await console.send_json_to({"type": "chat_delete", "message_id": first["id"], "ref": "delete"})
     assert (await receive_type(author, "chat_deleted"))["ids"] == [first["id"]]
+    assert (await receive_type(console, "ok"))["ref"] == "delete"
 
-    await console.send_json_to({"type": "chat_restrict", "message_id": first["id"], "kind": "mute"})
-    await receive_type(console, "ok")
+    await console.send_json_to(
+        {"type": "chat_restrict", "message_id": first["id"], "kind": "mute", "ref": "mute"}
+    )
+    # Commands of different connections run side by side: wait for the mute's own reply.
+    assert (await receive_type(console, "ok"))["ref"] == "mute"
     await author.send_json_to({"type": "chat", "body": "can I talk?"})
     assert (await receive_type(author, "error"))["message"] == "The host muted you for this show."
 

@@ -139,11 +139,11 @@ def test_before_the_show_the_start_time_is_given_for_the_countdown(client, make_
     assert "Live show starts" in visible_text(page)
 
 
-def test_announcement_is_shown_only_when_there_is_one(client, live_event):
+def test_announcement_is_shown_only_when_there_is_one(client, live_event, host, published):
     page = client.get(event_url(live_event)).content.decode()
     assert element_is_hidden(page, "announcement")
 
-    LiveEvent.objects.filter(pk=live_event.pk).update(announcement="Free shipping tonight")
+    services.event_set_announcement(event=live_event, text="Free shipping tonight", by=host)
     page = client.get(event_url(live_event)).content.decode()
 
     assert not element_is_hidden(page, "announcement")
@@ -229,6 +229,23 @@ def test_the_page_takes_a_bounded_number_of_queries(
         response = client.get(event_url(event))
 
     assert len(initial_state(response.content.decode())["products"]) == products
+
+
+def test_a_guests_page_after_the_first_reads_only_the_show(
+    client, live_event, host, published, django_assert_num_queries
+):
+    # given a show's page someone already opened
+    client.get(event_url(live_event))
+
+    # when a crowd of guests opens it, each reads the show only: its state is shared per seq
+    with django_assert_num_queries(1):
+        response = client.get(event_url(live_event))
+    assert initial_state(response.content.decode())["seq"] == 0
+
+    # and the next change is on the next page
+    services.event_set_banner(event=live_event, text="Doorbusters", by=host)
+    state = initial_state(client.get(event_url(live_event)).content.decode())
+    assert (state["seq"], state["banner"]) == (1, "Doorbusters")
 
 
 # --- The list of shows ---------------------------------------------------------------------------

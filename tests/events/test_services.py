@@ -674,3 +674,26 @@ def test_stock_of_products_in_no_open_show_sends_nothing(
         services.stock_changed(product_ids=[p.pk for p in show_products])
 
     assert published == []
+
+
+def test_a_sale_that_leaves_the_stock_state_as_it_was_announces_nothing(
+    make_event, show_products, published, django_capture_on_commit_callbacks
+):
+    # A flash sale: 40 headphones, sold one by one. Viewers see "In stock" until 5 are left.
+    headphones = show_products[0]
+    live = make_event(status=Status.LIVE)
+    announced = []
+    for left in (39, 38, 7, 6, 5, 4):
+        Variant.objects.filter(product=headphones).update(stock_on_hand=left)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.stock_changed(product_ids=[headphones.pk])
+        announced.append(len(published))
+
+    # the first sale announces "In stock", then nothing until "Only 5 left", "Only 4 left"
+    assert announced == [1, 1, 1, 1, 2, 3]
+    assert [m["stock"] for m in published] == [
+        {"state": "in_stock", "left": None},
+        {"state": "low", "left": 5},
+        {"state": "low", "left": 4},
+    ]
+    assert live_state(live)["seq"] == 3
