@@ -12,12 +12,10 @@ import os
 import re
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +24,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import websockets
+
+from tests import servers
+from tests.servers import free_port, wait_until_listening
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
@@ -81,12 +82,6 @@ def latency_summary(values_ms: list[float]) -> dict:
 # --- Server processes ----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def server_command(kind: str, port: int, *, snapshot_bytes: int = 0) -> list[str]:
     """The command line of one server process of `kind`, pinned to the server CPU."""
     pin = ["taskset", "-c", SERVER_CPU] if shutil.which("taskset") else []
@@ -111,23 +106,10 @@ def server_command(kind: str, port: int, *, snapshot_bytes: int = 0) -> list[str
 
 
 @dataclass
-class Server:
+class Server(servers.Server):
+    """A server process (the tests' own), of `kind`, whose memory can be read."""
+
     kind: str
-    port: int
-    process: subprocess.Popen
-    log: object
-
-    @property
-    def http(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode(errors="replace")[-4000:]
 
     def rss(self) -> int:
         """Resident memory of the server and its child processes, in bytes."""
@@ -174,9 +156,9 @@ def server(kind: str, env: dict, *, snapshot_bytes: int = 0) -> Iterator[Server]
             stderr=subprocess.STDOUT,
             preexec_fn=_raise_nofile,
         )
-        srv = Server(kind, port, process, log)
+        srv = Server(port, process, log, kind)
         try:
-            _wait_until_listening(srv)
+            wait_until_listening(process, port, output=srv.output, timeout=60)
             yield srv
         finally:
             if process.poll() is None:
@@ -186,19 +168,6 @@ def server(kind: str, env: dict, *, snapshot_bytes: int = 0) -> Iterator[Server]
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait(5)
-
-
-def _wait_until_listening(srv: Server, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if srv.process.poll() is not None:
-            raise RuntimeError(f"{srv.kind} exited with {srv.process.returncode}:\n{srv.output()}")
-        try:
-            socket.create_connection(("127.0.0.1", srv.port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{srv.kind} did not listen on {srv.port} within {timeout} s")
 
 
 # --- The Liveshop side: environments and data ----------------------------------------------------

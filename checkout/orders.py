@@ -52,7 +52,13 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
         lines = _cart_lines(cart)
         if not lines:
             raise CheckoutError("Your cart is empty.")
-        prices = _prices(event, lines)
+        entries = _entries(event, lines)
+        prices = {
+            line.variant_id: unit_price(
+                event=event, entry=entries[line.variant_id], variant=line.variant
+            )
+            for line in lines
+        }
         order = _pending_order(event=event, shopper=shopper)
         if order is None:
             _require_hold_allowed(shopper)
@@ -66,7 +72,9 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
                 event=event,
                 shopper=shopper,
                 contact=contact,
+                cart=cart,
                 lines=lines,
+                entries=entries,
                 prices=prices,
                 provider=provider.name,
             )
@@ -133,17 +141,6 @@ def _entries(event: LiveEvent, lines: list[CartLine]) -> dict[int, ShowProduct]:
     return found
 
 
-def _prices(event: LiveEvent, lines: list[CartLine]) -> dict[int, int]:
-    """{variant_id: the unit price a viewer pays now}."""
-    entries = _entries(event, lines)
-    return {
-        line.variant_id: unit_price(
-            event=event, entry=entries[line.variant_id], variant=line.variant
-        )
-        for line in lines
-    }
-
-
 def _pending_order(*, event: LiveEvent, shopper: Shopper) -> Order | None:
     return (
         Order.objects.select_for_update()
@@ -165,14 +162,22 @@ def _same_order(order: Order, lines: list[CartLine], prices: dict[int, int], con
 
 
 def _order_create(
-    *, event, shopper, contact: dict, lines: list[CartLine], prices: dict[int, int], provider: str
+    *,
+    event,
+    shopper,
+    contact: dict,
+    cart: Cart,
+    lines: list[CartLine],
+    entries: dict[int, ShowProduct],
+    prices: dict[int, int],
+    provider: str,
 ) -> Order:
-    entries = _entries(event, lines)
+    """The order and its lines, at `prices`, once each line passes the limits again."""
     for line in lines:
         check_limits(
             event=event,
             shopper=shopper,
-            cart=line.cart,
+            cart=cart,
             entry=entries[line.variant_id],
             variant=line.variant,
             quantity=line.quantity,

@@ -6,7 +6,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.utils import timezone
 
 from catalog.models import Membership, Product, ProductImage, Variant
@@ -21,9 +21,10 @@ HOST_ROLES = (Membership.Role.OWNER, Membership.Role.HOST)
 
 def public_event(slug: str) -> LiveEvent:
     """An event viewers may open: of a verified merchant, or 404."""
-    return get_object_or_404(
-        LiveEvent.objects.select_related("merchant"), slug=slug, merchant__is_verified=True
-    )
+    event = open_event(slug)
+    if event is None:
+        raise Http404("No such show.")
+    return event
 
 
 def open_event(slug: str) -> LiveEvent | None:
