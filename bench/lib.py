@@ -9,6 +9,7 @@ the per-IP rate limits) and the ephemeral ports of one address.
 import asyncio
 import json
 import os
+import random
 import re
 import resource
 import shutil
@@ -320,10 +321,14 @@ def classify(exc: BaseException) -> str:
 class HTTPClient:
     """One keep-alive HTTP/1.1 connection from one source address; enough for JSON and pages."""
 
-    def __init__(self, port: int, source: str):
+    def __init__(self, port: int, source: str, *, retry_busy: bool = False):
         self.port, self.source = port, source
         self.reader = self.writer = None
         self.cookies: dict[str, str] = {}
+        # Like static/js/buy.js: a 503 with Retry-After (liveshop/admission.py) is sent again.
+        self.retry_busy = retry_busy
+        self.busy_retries = 0
+        self._retry_after: float | None = None
 
     async def _open(self):
         self.reader, self.writer = await asyncio.open_connection(
@@ -338,11 +343,19 @@ class HTTPClient:
     async def request(
         self, method: str, path: str, body: bytes = b"", headers: dict | None = None
     ) -> tuple[int, bytes]:
+        while True:
+            status, data = await self._request_reconnecting(method, path, body, headers or {})
+            if not (status == 503 and self.retry_busy and self._retry_after is not None):
+                return status, data
+            self.busy_retries += 1
+            await asyncio.sleep(self._retry_after * random.uniform(0.5, 1.5))
+
+    async def _request_reconnecting(self, method, path, body, headers) -> tuple[int, bytes]:
         for attempt in (1, 2):
             if self.writer is None:
                 await self._open()
             try:
-                return await self._request(method, path, body, headers or {})
+                return await self._request(method, path, body, headers)
             except (ConnectionError, asyncio.IncompleteReadError):
                 await self.close()
                 if attempt == 2:
@@ -360,6 +373,7 @@ class HTTPClient:
         status_line, *header_lines = head.decode("latin-1").split("\r\n")
         status = int(status_line.split()[1])
         length, chunked, close = None, False, False
+        self._retry_after = None
         for line in header_lines:
             if ":" not in line:
                 continue
@@ -369,6 +383,8 @@ class HTTPClient:
                 length = int(value)
             elif name == "transfer-encoding" and "chunked" in value.lower():
                 chunked = True
+            elif name == "retry-after":
+                self._retry_after = float(value)
             elif name == "connection" and value.lower() == "close":
                 close = True
             elif name == "set-cookie":

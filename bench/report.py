@@ -266,10 +266,13 @@ def details(results: dict) -> str:
     flash = results.get("flash")
     if flash:
         lines.append(
-            f"- flash sale: outcomes {flash['outcomes']}; last success after "
-            f"{flash['seconds_to_last_success']} s, all buyers answered after "
-            f"{flash['seconds_total']} s ({flash['buyers_per_second']} buyers/s), buyer p99 "
-            f"{flash['buyer_ms']['p99']} ms; database after: {flash['database']}; pgbench "
+            f"- flash sale: outcomes {flash['outcomes']}; {flash['buyers']:,} carts filled at once "
+            f"in {flash['add_seconds']} s ({flash['adds_per_second']}/s, p99 "
+            f"{flash['add_ms']['p99']} ms); then {flash['buyers']:,} checkouts at once: last "
+            f"success after {flash['seconds_to_last_success']} s, every buyer answered after "
+            f"{flash['checkout_seconds']} s ({flash['checkouts_per_second']}/s, p99 "
+            f"{flash['checkout_ms']['p99']} ms); {flash['busy_retries']} requests sent again "
+            f"after a 503; database after: {flash['database']}; pgbench "
             f"{flash['pgbench']['tps']} tps ({flash['pgbench']['clients']} clients, "
             f"{flash['pgbench']['seconds']} s)"
         )

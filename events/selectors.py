@@ -1,5 +1,6 @@
 """Reads for live shows. `event_state` builds both the event page and the websocket snapshot."""
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -91,6 +92,18 @@ def stock_state(available: int | None) -> dict:
     if available <= LOW_STOCK:
         return {"state": "low", "left": available}
     return {"state": "in_stock", "left": None}
+
+
+def show_stock(event: LiveEvent, product_ids: Iterable[int]) -> dict[int, int]:
+    """{product id: units available} for these products of the run of show (active ones only):
+    what `show_products` annotates as `available`, without the rest."""
+    return dict(
+        Product.objects.filter(
+            pk__in=product_ids, show_entries__event=event, status=Product.Status.ACTIVE
+        )
+        .annotate(available=Sum(F("variants__stock_on_hand") - F("variants__reserved")))
+        .values_list("pk", "available")
+    )
 
 
 def show_products(event: LiveEvent) -> QuerySet[Product]:

@@ -154,18 +154,18 @@ def stock_changed(*, product_ids: Iterable[int]) -> None:
     ).distinct()
     for event in events:
         states = {
-            product.pk: selectors.stock_state(product.available)
-            for product in selectors.show_products(event).filter(pk__in=product_ids)
+            pk: selectors.stock_state(available)
+            for pk, available in selectors.show_stock(event, product_ids).items()
         }
         changed = [pk for pk, state in states.items() if _announced(event, pk) != state]
         if not changed:
             continue
         with transaction.atomic():
             event = LiveEvent.objects.select_for_update().get(pk=event.pk)
-            for product in selectors.show_products(event).filter(pk__in=changed):
-                state = selectors.stock_state(product.available)
-                publish_change(event, {"type": "stock", "product_id": product.pk, "stock": state})
-                key = _announced_key(event, product.pk)
+            for pk, available in sorted(selectors.show_stock(event, changed).items()):
+                state = selectors.stock_state(available)
+                publish_change(event, {"type": "stock", "product_id": pk, "stock": state})
+                key = _announced_key(event, pk)
                 transaction.on_commit(lambda key=key, state=state: _remember(key, state))
 
 

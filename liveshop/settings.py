@@ -340,6 +340,11 @@ LIVESHOP_PRESENCE_STALE_AFTER = env.float("LIVESHOP_PRESENCE_STALE_AFTER", defau
 # Database work from websockets and the realtime hub runs on this many threads per process
 # (liveshop/database.py), each with its own database connection.
 LIVESHOP_DB_THREADS = env.int("LIVESHOP_DB_THREADS", default=4)
+# HTTP requests in Django at once per process (liveshop/admission.py); others wait in arrival order
+# up to LIVESHOP_HTTP_QUEUE_SECONDS, then get 503 with Retry-After.
+LIVESHOP_HTTP_CONCURRENCY = env.int("LIVESHOP_HTTP_CONCURRENCY", default=24)
+LIVESHOP_HTTP_QUEUE_SECONDS = env.float("LIVESHOP_HTTP_QUEUE_SECONDS", default=10.0)
+LIVESHOP_HTTP_RETRY_AFTER = env.float("LIVESHOP_HTTP_RETRY_AFTER", default=1.0)
 # A connect reads no database in the common case (events/snapshots.py): each process keeps the
 # open shows it found by slug for this many seconds (a brand unverified meanwhile is refused once
 # it expires), and rebuilds a show's snapshot on its next change, or when older than this.

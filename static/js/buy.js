@@ -3,6 +3,8 @@
 // this code only shows what it answers. Text from the server is written with textContent.
 
 const $ = (id) => document.getElementById(id);
+// How many times a request turned away by a busy server (503, code "busy") is sent in all.
+const BUSY_ATTEMPTS = 5;
 
 function el(tag, props = {}, ...children) {
   const element = document.createElement(tag);
@@ -45,9 +47,17 @@ export class Buying {
           headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken() },
           body: JSON.stringify(body),
         };
-    const response = await fetch(url, options);
-    const data = await response.json().catch(() => ({ error: "The server did not answer. Try again." }));
-    return { ok: response.ok, data };
+    for (let attempt = 1; ; attempt++) {
+      const response = await fetch(url, options);
+      const data = await response.json().catch(() => ({ error: "The server did not answer. Try again." }));
+      // A crowd is buying: the server did not run the request and says when to send it again.
+      if (response.status === 503 && data.code === "busy" && attempt < BUSY_ATTEMPTS) {
+        const seconds = Number(response.headers.get("Retry-After")) || 1;
+        await new Promise((resolve) => setTimeout(resolve, seconds * (500 + Math.random() * 1000)));
+        continue;
+      }
+      return { ok: response.ok, data };
+    }
   }
 
   // Signing in (in another tab, so the video keeps playing) renews the CSRF cookie: read it each time.

@@ -570,3 +570,33 @@ def test_a_guest_is_asked_to_sign_in_for_a_deal_limited_per_customer_and_keeps_w
     assert not CartLine.objects.exists()
     wait_for_more_play(viewer, start)
     assert_video_kept_playing(viewer)
+
+
+def test_a_busy_server_turns_the_add_away_once_and_the_page_sends_it_again(demo, new_page):
+    # given a crowd: the server answers the first add to cart as liveshop/admission.py does when
+    # its queue is full (nothing ran)
+    viewer = open_show(new_page, demo)
+    sent = []
+
+    def busy_once(route):
+        sent.append(route.request.url)
+        if len(sent) == 1:
+            route.fulfill(
+                status=503,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"error": "Liveshop is very busy right now.", "code": "busy"}',
+            )
+        else:
+            route.continue_()
+
+    viewer.route("**/buy/cart/add/", busy_once)
+
+    # when the viewer adds the vacuum
+    viewer.get_by_role("button", name="Buy Robot Vacuum").click()
+    viewer.get_by_role("button", name="Add to cart").click()
+
+    # then the page waits and sends it again: one unit in the cart, no error shown
+    expect(viewer.locator("#cart-count")).to_have_text("1", timeout=10_000)
+    assert len(sent) == 2
+    expect(viewer.locator("#buy-add-error")).to_have_text("")
+    assert CartLine.objects.get().quantity == 1
