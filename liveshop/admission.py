@@ -52,7 +52,10 @@ async def _busy(scope, send) -> None:
     headers = dict(scope.get("headers") or [])
     wants_json = b"json" in headers.get(b"accept", b"") + headers.get(b"content-type", b"")
     if wants_json:
-        body, kind = json.dumps({"error": BUSY_MESSAGE, "code": "busy"}).encode(), b"application/json"
+        body, kind = (
+            json.dumps({"error": BUSY_MESSAGE, "code": "busy"}).encode(),
+            b"application/json",
+        )
     else:
         body, kind = BUSY_MESSAGE.encode(), b"text/plain; charset=utf-8"
     retry_after = str(max(1, round(settings.LIVESHOP_HTTP_RETRY_AFTER))).encode()
