@@ -126,7 +126,16 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # One hub channel per process carries every show's changes (events/realtime.py),
             # so it gets more room than the per-connection default of 100 messages.
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "liveshop:", "capacity": 5000},
+            # Its receive is a blocking pop that Redis answers after 5 s of silence; redis-py 8
+            # times reads out after 5 s by default, so a quiet hub saw a spurious error and rejoined
+            # its groups (every viewer resynced). Reads wait longer than the pop.
+            "CONFIG": {
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}
+                ],
+                "prefix": "liveshop:",
+                "capacity": 5000,
+            },
         }
     }
 else:
