@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Connections the kernel queues for daphne to accept (Twisted's default, 50, drops a herd's SYNs).
+BACKLOG ?= 4096
 
 .PHONY: run worker test install install-test browser lint format bench bench-smoke migrate clean
 
@@ -43,7 +45,7 @@ migrate: install
 
 run: install migrate
 	$(PY) manage.py seed_demo
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) --websocket-max-message-size 65536 liveshop.asgi:application
+	$(VENV)/bin/daphne -e tcp:port=$(PORT):interface=$(HOST):backlog=$(BACKLOG) --websocket-max-message-size 65536 liveshop.asgi:application
 
 # Background tasks (checkout/tasks.py) on a Celery worker with beat, next to `make run`, when
 # REDIS_URL is set. Without REDIS_URL tasks run inside `make run` and no worker is needed.

@@ -89,7 +89,7 @@ def server_command(kind: str, port: int, *, snapshot_bytes: int = 0) -> list[str
     if kind == "floor":
         args = [PYTHON, "bench/floor_server.py", str(port), "--snapshot-bytes", str(snapshot_bytes)]
     elif kind == "daphne":  # exactly as `make run` serves it
-        args = [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)]
+        args = [PYTHON, "-m", "daphne", "-e", f"tcp:port={port}:interface=127.0.0.1:backlog=4096"]
         args += ["--websocket-max-message-size", "65536", "liveshop.asgi:application"]
     elif kind == "uvicorn":
         args = [PYTHON, "-m", "uvicorn", "liveshop.asgi:application", "--host", "127.0.0.1"]

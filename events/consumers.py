@@ -8,6 +8,8 @@ import json
 import time
 from collections import Counter
 
+from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -37,6 +39,20 @@ class EventConsumer(AsyncWebsocketConsumer):
     # channel-layer channel of its own: with thousands of viewers that saves a receiver each.
     channel_layer_alias = None
     counts_as_viewer = True
+
+    async def dispatch(self, message):
+        # Channels closes stale database connections before every message, through its one
+        # sync thread: under a herd every connect queued there. This consumer touches the
+        # database only through liveshop/database.py, whose every call does that itself.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']!r}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message):
+        # As Channels does, without its trip to the sync thread (see dispatch); no groups to leave.
+        await self.disconnect(message["code"])
+        raise StopConsumer()
 
     async def connect(self):
         self.ip = (self.scope.get("client") or ("",))[0] or ""

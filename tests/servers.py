@@ -96,10 +96,10 @@ def daphne_command(port: int) -> list[str]:
         sys.executable,
         "-m",
         "daphne",
-        "-b",
-        "127.0.0.1",
-        "-p",
-        str(port),
+        "-e",  # as `make run` starts it
+        f"tcp:port={port}:interface=127.0.0.1:backlog=4096",
+        "--websocket-max-message-size",
+        "65536",
         "liveshop.asgi:application",
     ]
 
