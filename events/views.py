@@ -1,3 +1,4 @@
+import copy
 import json
 import time
 
@@ -10,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from events import errors as show_errors
 from events import page_extras, selectors, services
+from events.models import LiveEvent
 from liveshop.content_policy import allow_origins
 
 SLOW_MODE_CHOICES = [
@@ -34,6 +36,24 @@ def event_list(request):
 _page_states: dict[tuple, tuple[int, float, dict]] = {}
 
 
+# Open shows by slug, with the time each was read. The page reads its show at most once per
+# LIVESHOP_SHOW_CACHE_SECONDS per process, as the websocket does (events/snapshots.py): the page is
+# only a first picture, which the websocket's snapshot brings up to date as soon as it connects.
+# A slug that is not an open show is not remembered.
+_page_events: dict[str, tuple[float, LiveEvent]] = {}
+
+
+def page_event(slug: str) -> LiveEvent:
+    """The open show `slug` for its page (a copy of its own), or 404."""
+    now = time.monotonic()
+    kept = _page_events.get(slug)
+    if kept is not None and now - kept[0] < settings.LIVESHOP_SHOW_CACHE_SECONDS:
+        return copy.copy(kept[1])
+    event = selectors.public_event(slug)
+    _page_events[slug] = (now, copy.copy(event))
+    return event
+
+
 def page_state(event) -> dict:
     """`event_state` for the page of `event` (read in this request, so its `seq` is current)."""
     show = (event.pk, event.created_at)  # a show, even where ids are reused (tests)
@@ -53,7 +73,7 @@ def page_state(event) -> dict:
 
 @require_safe
 def event_page(request, slug):
-    event = selectors.public_event(slug)
+    event = page_event(slug)
     state = page_state(event)
     response = render(
         request,

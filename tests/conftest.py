@@ -18,6 +18,14 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _pages_read_afresh():
+    """Each test's shows are its own: the event page's per-process copies start empty."""
+    from events import views
+
+    views._page_events.clear()
+
+
 @pytest.fixture
 def make_merchant(db):
     def make(slug: str, *, verified: bool = True) -> Merchant:
