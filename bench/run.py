@@ -42,7 +42,7 @@ SMOKE = {
     "other_servers_fanout": 200,
     "two_fanout": [200],
     "two_storm": (200, 100),
-    "flash": (20, 50),
+    "flash": (20, 200),
     "pgbench_seconds": 2,
     "page": (200, 20),
 }

@@ -30,6 +30,11 @@ def merchant_for(user: AbstractBaseUser) -> Merchant | None:
     return membership.merchant if membership else None
 
 
+def listed_shops() -> QuerySet[Merchant]:
+    """The shops the public sees: verified brands, by name."""
+    return Merchant.objects.filter(is_verified=True).order_by("name")
+
+
 def shop_merchant(slug: str) -> Merchant:
     """The verified merchant behind a public shop page, or 404."""
     return get_object_or_404(Merchant, slug=slug, is_verified=True)

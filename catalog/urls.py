@@ -5,7 +5,6 @@ from catalog import views
 app_name = "catalog"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sell/", views.sell, name="sell"),
     path("sell/thanks/", views.sell_thanks, name="sell_thanks"),
     path("shop/<slug:merchant_slug>/", views.shop, name="shop"),

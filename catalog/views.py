@@ -4,17 +4,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog import selectors, services
 from catalog.forms import MerchantApplicationForm
-from catalog.models import Merchant
 from liveshop.ratelimits import over_limit
 
 # Shop pages are the same for every visitor, so shared caches (a CDN) may keep them briefly.
 public_page = cache_control(public=True, max_age=60)
-
-
-@require_safe
-def home(request):
-    merchants = Merchant.objects.filter(is_verified=True).order_by("name")
-    return render(request, "catalog/home.html", {"merchants": merchants})
 
 
 @require_http_methods(["GET", "POST"])

@@ -37,15 +37,30 @@ def open_event(slug: str) -> LiveEvent | None:
     )
 
 
-def listed_events() -> dict[str, QuerySet[LiveEvent]]:
-    """Shows for the public list: live now, and scheduled ones not long overdue."""
+PAST_SHOWS_LISTED = 12
+
+
+def listed_events() -> dict[str, list[LiveEvent]]:
+    """Shows for the public lists, of verified brands: live now (each with `viewers`, the last
+    count), scheduled ones not long overdue, and the latest that ended (they stay listed, with
+    their products still for sale)."""
     shows = LiveEvent.objects.filter(merchant__is_verified=True).select_related("merchant")
+    live = shows.filter(status=LiveEvent.Status.LIVE).annotate(
+        viewers=Coalesce(
+            Subquery(ViewerCount.objects.filter(event=OuterRef("pk")).values("count")[:1]), 0
+        )
+    )
     return {
-        "live": shows.filter(status=LiveEvent.Status.LIVE).order_by("started_at"),
-        "upcoming": shows.filter(
-            status=LiveEvent.Status.SCHEDULED,
-            scheduled_start__gte=timezone.now() - timedelta(hours=6),
-        ).order_by("scheduled_start"),
+        "live": list(live.order_by("started_at")),
+        "upcoming": list(
+            shows.filter(
+                status=LiveEvent.Status.SCHEDULED,
+                scheduled_start__gte=timezone.now() - timedelta(hours=6),
+            ).order_by("scheduled_start")
+        ),
+        "past": list(
+            shows.filter(status=LiveEvent.Status.ENDED).order_by("-ended_at")[:PAST_SHOWS_LISTED]
+        ),
     }
 
 

@@ -5,7 +5,9 @@ from events import views
 app_name = "events"
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("events/", views.event_list, name="list"),
+    path("events/now/", views.shows_now, name="now"),
     path("events/<slug:slug>/", views.event_page, name="event"),
     path("events/<slug:slug>/console/", views.console, name="console"),
     path("events/<slug:slug>/console/<str:action>/", views.console_action, name="console_action"),

@@ -1,17 +1,16 @@
-import copy
 import json
-import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
+from catalog import selectors as catalog_selectors
 from events import errors as show_errors
-from events import page_extras, selectors, services
-from events.models import LiveEvent
+from events import page_cache, page_extras, selectors, services
 from liveshop.content_policy import allow_origins
 
 SLOW_MODE_CHOICES = [
@@ -24,57 +23,39 @@ SLOW_MODE_CHOICES = [
 
 
 @require_safe
+def home(request):
+    """What is live now, then what is coming up, then past shows, then the shops."""
+    return render(
+        request,
+        "events/home.html",
+        {**_listing(), "merchants": catalog_selectors.listed_shops()},
+    )
+
+
+@require_safe
 def event_list(request):
-    return render(request, "events/list.html", selectors.listed_events())
+    return render(request, "events/list.html", _listing())
 
 
-# The state each show's page was last rendered with, by show: (seq, when, state). A crowd opening
-# the page at 7 PM shares one build per change (and per LIVESHOP_SNAPSHOT_MAX_AGE seconds, for the
-# unnumbered details: the viewer count, a product's catalog edits), as the websocket's snapshot is
-# (events/snapshots.py). What depends on the viewer (the CSRF token, who may buy and host) is not
-# cached.
-_page_states: dict[tuple, tuple[int, float, dict]] = {}
+@require_safe
+@cache_control(public=True, max_age=5)
+def shows_now(request):
+    """The lists of shows alone, which the home page and the list fetch again every
+    LIVESHOP_LISTING_REFRESH_SECONDS: a show going live or ending shows up without a reload."""
+    return render(request, "events/_shows.html", _listing())
 
 
-# Open shows by slug, with the time each was read. The page reads its show at most once per
-# LIVESHOP_SHOW_CACHE_SECONDS per process, as the websocket does (events/snapshots.py): the page is
-# only a first picture, which the websocket's snapshot brings up to date as soon as it connects.
-# A slug that is not an open show is not remembered.
-_page_events: dict[str, tuple[float, LiveEvent]] = {}
-
-
-def page_event(slug: str) -> LiveEvent:
-    """The open show `slug` for its page (a copy of its own), or 404."""
-    now = time.monotonic()
-    kept = _page_events.get(slug)
-    if kept is not None and now - kept[0] < settings.LIVESHOP_SHOW_CACHE_SECONDS:
-        return copy.copy(kept[1])
-    event = selectors.public_event(slug)
-    _page_events[slug] = (now, copy.copy(event))
-    return event
-
-
-def page_state(event) -> dict:
-    """`event_state` for the page of `event` (read in this request, so its `seq` is current)."""
-    show = (event.pk, event.created_at)  # a show, even where ids are reused (tests)
-    kept = _page_states.get(show)
-    now = time.monotonic()
-    if (
-        kept is not None
-        and kept[0] == event.seq
-        and now - kept[1] < settings.LIVESHOP_SNAPSHOT_MAX_AGE
-    ):
-        return kept[2]
-    state = selectors.event_state(event)
-    if state["seq"] >= event.seq:
-        _page_states[show] = (state["seq"], now, state)
-    return state
+def _listing() -> dict:
+    return {
+        "shows": selectors.listed_events(),
+        "refresh_seconds": settings.LIVESHOP_LISTING_REFRESH_SECONDS,
+    }
 
 
 @require_safe
 def event_page(request, slug):
-    event = page_event(slug)
-    state = page_state(event)
+    event = page_cache.page_event(slug)
+    state = page_cache.page_state(event)
     response = render(
         request,
         "events/event.html",

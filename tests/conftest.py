@@ -21,9 +21,9 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _pages_read_afresh():
     """Each test's shows are its own: the event page's per-process copies start empty."""
-    from events import views
+    from events import page_cache
 
-    views._page_events.clear()
+    page_cache.forget()
 
 
 @pytest.fixture

@@ -106,7 +106,7 @@ def test_every_page_sends_the_policy(client, request, merchant_a, make_product, 
     request.getfixturevalue(mode)
     product = make_product(merchant_a)
     for url in [
-        reverse("catalog:home"),
+        reverse("events:home"),
         reverse("catalog:shop", args=[merchant_a.slug]),
         reverse("catalog:product", args=[merchant_a.slug, product.slug]),
         reverse("events:list"),

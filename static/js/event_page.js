@@ -121,12 +121,20 @@ function renderProducts() {
 function chatItem(message) {
   const item = document.createElement("li");
   item.dataset.messageId = message.id;
-  item.classList.toggle("brand", message.brand);
+  item.classList.toggle("from-brand", message.brand);
   const author = document.createElement("strong");
   author.textContent = message.author;
   const body = document.createElement("span");
   body.textContent = ` ${message.body}`;
-  item.append(author, body);
+  if (message.brand) {
+    // Said by the brand (its owner or a host): labelled in words, not only by colour.
+    const label = document.createElement("span");
+    label.className = "brand-label";
+    label.textContent = "Brand";
+    item.append(author, " ", label, body);
+  } else {
+    item.append(author, body);
+  }
   return item;
 }
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.models import Membership, Product
 from events import errors as show_errors
 from events import selectors, services
-from events.models import LiveEvent
+from events.models import LiveEvent, ViewerCount
 
 Status = LiveEvent.Status
 
@@ -259,11 +259,22 @@ def test_a_guests_page_after_the_first_reads_nothing(
 # --- The list of shows ---------------------------------------------------------------------------
 
 
-def test_the_list_shows_live_and_upcoming_shows_only(client, make_event, make_merchant):
-    make_event("on-air-now", status=Status.LIVE)
+def shows_by_section(page: str) -> dict[str, str]:
+    """The visible text of the lists' sections: live, coming up, past."""
+    text = visible_text(page)
+    live, rest = text.split("Live now", 1)[1].split("Coming up", 1)
+    upcoming, past = rest.split("Past shows", 1)
+    return {"live": live, "upcoming": upcoming, "past": past.split("Shops", 1)[0]}
+
+
+@pytest.mark.parametrize("url", ["events:home", "events:list", "events:now"])
+def test_the_lists_show_live_then_upcoming_then_past_shows(client, make_event, make_merchant, url):
+    on_air = make_event("on-air-now", status=Status.LIVE)
+    ViewerCount.objects.create(event=on_air, count=1234)
     make_event("next-week", status=Status.SCHEDULED)
     make_event("called-off", status=Status.CANCELLED)
-    make_event("last-week", status=Status.ENDED)
+    last_week = make_event("last-week", status=Status.ENDED)
+    LiveEvent.objects.filter(pk=last_week.pk).update(ended_at=timezone.now() - timedelta(days=7))
     long_overdue = make_event("never-started", status=Status.SCHEDULED)
     LiveEvent.objects.filter(pk=long_overdue.pk).update(
         scheduled_start=timezone.now() - timedelta(days=2)
@@ -278,20 +289,40 @@ def test_the_list_shows_live_and_upcoming_shows_only(client, make_event, make_me
         status=Status.LIVE,
     )
 
-    response = client.get(reverse("events:list"))
+    response = client.get(reverse(url))
 
     assert response.status_code == 200
     page = response.content.decode()
+    sections = shows_by_section(page)
+    assert "On Air Now" in sections["live"] and "1234 watching" in sections["live"]
+    assert "Watch" in sections["live"] and "Jason Derulo" in sections["live"]
+    assert "Next Week" in sections["upcoming"] and "On Air Now" not in sections["upcoming"]
+    assert "Last Week" in sections["past"] and "See the products" in sections["past"]
     text = visible_text(page)
-    live_now, coming_up = text.split("Live now", 1)[1].split("Coming up", 1)
-    assert "On Air Now" in live_now and "Next Week" not in live_now
-    assert "Next Week" in coming_up and "On Air Now" not in coming_up
-    for hidden in ("Called Off", "Last Week", "Never Started", "Shady Live"):
+    for hidden in ("Called Off", "Never Started", "Shady Live"):
         assert hidden not in text
-    assert 'href="/events/on-air-now/"' in page and 'href="/events/next-week/"' in page
+    for slug in ("on-air-now", "next-week", "last-week"):
+        assert f'href="/events/{slug}/"' in page
+
+
+def test_the_home_page_leads_with_the_shows_then_lists_the_shops(client, make_event, brand):
+    make_event("on-air-now", status=Status.LIVE)
+
+    text = visible_text(client.get(reverse("events:home")).content.decode())
+
+    assert text.index("Live now") < text.index("Coming up") < text.index("Past shows")
+    assert text.index("Past shows") < text.index("Shops") < text.rindex(brand.name)
+
+
+def test_the_lists_fetched_again_may_be_kept_briefly_by_shared_caches(client, db):
+    response = client.get(reverse("events:now"))
+
+    assert response["Cache-Control"] == "public, max-age=5"
+    assert "<html" not in response.content.decode()  # the lists alone
 
 
 def test_the_list_says_when_nothing_is_on(client, db):
     text = visible_text(client.get(reverse("events:list")).content.decode())
 
     assert "Nothing live right now." in text and "No shows scheduled." in text
+    assert "No past shows yet." in text
