@@ -124,26 +124,28 @@ class EventConsumer(AsyncWebsocketConsumer):
         await self.base_send({"type": "websocket.send", "text": text})
 
     async def receive(self, text_data=None, bytes_data=None):
+        # Every refusal answers with the message's `ref` when it has one, so that a client waiting
+        # for that answer gets it (frames are at most 64 KiB: daphne's limit, `make run`).
+        message, is_json = _parsed(text_data)
+        ref = message.get("ref") if isinstance(message, dict) else None
         if self._flooding():
             self.warnings += 1
             if self.warnings >= FLOOD_CLOSE_AFTER:
                 await self.close(code=CLOSE_FLOOD)
                 return
-            await self.error("flood", "Too many messages; slow down.")
+            await self.error("flood", "Too many messages; slow down.", ref)
             return
         if text_data is None:
             await self.error("bad_frame", "Send JSON text frames, not binary ones.")
             return
         if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self.error("too_large", f"Messages can be at most {MAX_FRAME_BYTES} bytes.")
+            await self.error("too_large", f"Messages can be at most {MAX_FRAME_BYTES} bytes.", ref)
             return
-        try:
-            message = json.loads(text_data)
-        except ValueError:
+        if not is_json:
             await self.error("bad_json", "That message is not valid JSON.")
             return
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self.error("bad_message", 'Messages are JSON objects with a "type".')
+            await self.error("bad_message", 'Messages are JSON objects with a "type".', ref)
             return
         await self.dispatch_client_message(message)
 
@@ -198,6 +200,16 @@ class EventConsumer(AsyncWebsocketConsumer):
         self.recent = [t for t in self.recent if now - t < window]
         self.recent.append(now)
         return len(self.recent) > limit
+
+
+def _parsed(text: str | None) -> tuple[object, bool]:
+    """(the JSON value, True), or (None, False) for a binary frame or text that is not JSON."""
+    if text is None:
+        return None, False
+    try:
+        return json.loads(text), True
+    except ValueError:
+        return None, False
 
 
 def _chat_post_limited(*, ip: str, **kwargs) -> dict:

@@ -210,6 +210,7 @@ def event_summary(event: LiveEvent) -> dict:
         "scheduled_start": event.scheduled_start.isoformat(),
         "duration_minutes": event.duration_minutes,
         "purchase_platforms": event.purchase_platforms,
+        "ended_at": event.ended_at.isoformat() if event.ended_at else None,
     }
 
 

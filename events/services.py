@@ -7,7 +7,9 @@ commit). HOST_COMMANDS is the one table the websocket and the console's HTTP end
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.cache import cache
 from django.db import transaction
@@ -38,7 +40,9 @@ Status = LiveEvent.Status
 TRANSITIONS = {
     Status.SCHEDULED: {Status.LIVE, Status.CANCELLED},
     Status.LIVE: {Status.ENDED},
-    Status.ENDED: set(),
+    # Resuming: "End show" can be undone for LIVESHOP_END_UNDO_SECONDS (an ended show's banner,
+    # announcement and featured product are kept, only not shown, so it resumes where it was).
+    Status.ENDED: {Status.LIVE},
     Status.CANCELLED: set(),
 }
 
@@ -54,16 +58,35 @@ def event_transition(*, event: LiveEvent, to: str, by: AbstractBaseUser) -> dict
                 else "Unknown status."
             )
         fields = {"status": to}
-        if to == Status.LIVE:
+        if event.status == Status.ENDED:
+            _require_resumable(event)
+            fields["ended_at"] = None
+        elif to == Status.LIVE:
             fields["started_at"] = timezone.now()
         elif to in (Status.ENDED, Status.CANCELLED):
             fields["ended_at"] = timezone.now()
-        message = {"type": "status", "status": to}
+        message = {"type": "status", "status": to, "ended_at": _iso(fields.get("ended_at"))}
+        if to in (Status.ENDED, Status.CANCELLED):
+            # Nobody watches a show that is over (the count comes back if it resumes).
+            ViewerCount.objects.filter(event_id=event.pk).update(count=0)
+            message["viewers"] = 0
         if event.run_of_show.filter(live_price__isnull=False).exists():
             # Flash deals start or end with the live show: the products come repriced.
             event.status = to
             message["products"] = selectors.show_product_summaries(event)
         return publish_change(event, message, **fields)
+
+
+def _require_resumable(event: LiveEvent) -> None:
+    window = settings.LIVESHOP_END_UNDO_SECONDS
+    if event.ended_at is None or timezone.now() - event.ended_at > timedelta(seconds=window):
+        raise InvalidTransition(
+            f"The show ended more than {window:.0f} seconds ago; it can no longer be resumed."
+        )
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment is not None else None
 
 
 def event_feature_product(

@@ -80,7 +80,12 @@ def console(request, slug):
     return render(
         request,
         "events/console.html",
-        {"event": event, "state": state, "slow_mode_choices": SLOW_MODE_CHOICES},
+        {
+            "event": event,
+            "state": state,
+            "slow_mode_choices": SLOW_MODE_CHOICES,
+            "undo_seconds": int(settings.LIVESHOP_END_UNDO_SECONDS),
+        },
     )
 
 

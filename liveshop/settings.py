@@ -359,6 +359,8 @@ LIVESHOP_HTTP_RETRY_AFTER = env.float("LIVESHOP_HTTP_RETRY_AFTER", default=1.0)
 # it expires), and rebuilds a show's snapshot on its next change, or when older than this.
 LIVESHOP_SHOW_CACHE_SECONDS = env.float("LIVESHOP_SHOW_CACHE_SECONDS", default=5.0)
 LIVESHOP_SNAPSHOT_MAX_AGE = env.float("LIVESHOP_SNAPSHOT_MAX_AGE", default=10.0)
+# How long after "End show" the host may resume the show where it was.
+LIVESHOP_END_UNDO_SECONDS = env.float("LIVESHOP_END_UNDO_SECONDS", default=60.0)
 # The home page and the list of shows fetch their lists again this often (shows going live, ending).
 LIVESHOP_LISTING_REFRESH_SECONDS = env.float("LIVESHOP_LISTING_REFRESH_SECONDS", default=20.0)
 # Front-end packages installed from the npm registry (package-lock.json), served as static files.

@@ -32,11 +32,26 @@ function button(label, onClick, { className = "", name = "" } = {}) {
   return element;
 }
 
+// "End show" can be undone for a short while (the server checks the same window).
+function resumeSecondsLeft() {
+  const endedAt = Date.parse(state.event.ended_at ?? "");
+  if (state.status !== "ended" || Number.isNaN(endedAt)) return 0;
+  return Math.max(0, Math.ceil(Number(root.dataset.undoSeconds) - (Date.now() - endedAt) / 1000));
+}
+
+function renderResume() {
+  const left = resumeSecondsLeft();
+  $("resume-show").hidden = left === 0;
+  $("resume-note").hidden = left === 0;
+  $("resume-left").textContent = left;
+}
+
 function renderStatus() {
   $("status").textContent = STATUS[state.status];
   $("go-live").disabled = state.status !== "scheduled";
   $("end-show").disabled = state.status !== "live";
   $("viewer-count").textContent = state.viewers;
+  renderResume();
 }
 
 function renderRunOfShow() {
@@ -97,7 +112,13 @@ function renderAll() {
 }
 
 const handlers = {
-  status: (m) => { state.status = m.status; if (m.products) { state.products = m.products; renderRunOfShow(); } renderStatus(); },
+  status: (m) => {
+    state.status = m.status;
+    state.event = { ...state.event, ended_at: m.ended_at ?? null };
+    if (m.viewers !== undefined) state.viewers = m.viewers;
+    if (m.products) { state.products = m.products; renderRunOfShow(); }
+    renderStatus();
+  },
   featured: (m) => { state.featured = m.product; renderRunOfShow(); },
   products: (m) => { state.products = m.products; renderRunOfShow(); },
   viewers: (m) => { state.viewers = m.count; renderStatus(); },
@@ -122,13 +143,15 @@ const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
   onMessage: (message) => handlers[message.type]?.(message),
 });
 
-for (const id of ["go-live", "end-show"]) {
+for (const id of ["go-live", "end-show", "resume-show"]) {
   $(id).addEventListener("click", () => {
     const to = $(id).dataset.status;
-    if (to === "ended" && !confirm("End the show for every viewer?")) return;
+    const ask = `End the show for every viewer? You can resume it within ${root.dataset.undoSeconds} seconds.`;
+    if (to === "ended" && !confirm(ask)) return;
     command("status", { status: to });
   });
 }
+setInterval(renderResume, 1000);
 $("unfeature").addEventListener("click", () => command("feature", { product_id: null }));
 $("banner-form").addEventListener("submit", (e) => { e.preventDefault(); command("banner", { text: $("banner-input").value }); });
 $("banner-clear").addEventListener("click", () => { $("banner-input").value = ""; command("banner", { text: "" }); });

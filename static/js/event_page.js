@@ -15,10 +15,17 @@ function stockText(stock) {
   return STOCK_TEXT[stock.state](stock);
 }
 
+// An ended or cancelled show takes its banner, announcement and viewer count down (kept by the
+// server: a show resumed within a minute of ending shows them again).
+const isOver = () => ["ended", "cancelled"].includes(state.status);
+
 function renderStatus() {
   root.dataset.status = state.status;
   syncVideo();
   $("live-badge").hidden = state.status !== "live";
+  $("viewers").hidden = state.status !== "live";
+  $("announcement").hidden = !state.announcement || isOver();
+  renderBanner();
   $("unmute").hidden = state.status !== "live"; // no sound to turn on before or after the show
   $("pre-show").hidden = state.status !== "scheduled";
   $("ended").hidden = !["ended", "cancelled"].includes(state.status);
@@ -50,7 +57,7 @@ function applyProducts(products) {
 function renderBanner() {
   const product = state.featured;
   const banner = $("purchase-banner");
-  banner.hidden = !product && !state.banner;
+  banner.hidden = (!product && !state.banner) || isOver();
   banner.classList.toggle("text-only", !product);
   $("banner-text").textContent = state.banner || "";
   $("banner-text").hidden = !state.banner;
@@ -156,7 +163,7 @@ function renderAll() {
   renderChat();
   $("viewer-count").textContent = state.viewers;
   $("announcement").textContent = state.announcement;
-  $("announcement").hidden = !state.announcement;
+  $("announcement").hidden = !state.announcement || isOver();
 }
 
 function applyStock(productId, stock) {
@@ -165,12 +172,17 @@ function applyStock(productId, stock) {
 }
 
 const handlers = {
-  status: (m) => { state.status = m.status; if (m.products) applyProducts(m.products); renderStatus(); },
+  status: (m) => {
+    state.status = m.status;
+    if (m.viewers !== undefined) { state.viewers = m.viewers; $("viewer-count").textContent = m.viewers; }
+    if (m.products) applyProducts(m.products);
+    renderStatus();
+  },
   products: (m) => applyProducts(m.products),
   event: (m) => { state.event = m.event; renderEvent(); },
   featured: (m) => { state.featured = m.product; renderBanner(); renderProducts(); },
   banner: (m) => { state.banner = m.text; renderBanner(); },
-  announcement: (m) => { state.announcement = m.text; $("announcement").textContent = m.text; $("announcement").hidden = !m.text; },
+  announcement: (m) => { state.announcement = m.text; $("announcement").textContent = m.text; $("announcement").hidden = !m.text || isOver(); },
   viewers: (m) => { state.viewers = m.count; $("viewer-count").textContent = m.count; },
   stock: (m) => { applyStock(m.product_id, m.stock); renderBanner(); renderProducts(); },
   slow_mode: (m) => { state.slow_mode = m.seconds; },
@@ -293,6 +305,8 @@ function syncVideo() {
   if (state.status === "live" && !streamAttached) {
     attachStream(video, root.dataset.stream);
     streamAttached = true;
+  } else if (state.status === "live" && video.paused) {
+    video.play().catch(() => {}); // a show resumed after ending: play on (muted, as before)
   } else if (state.status !== "live" && streamAttached) {
     video.pause();
   }

@@ -3,6 +3,9 @@
 // Viewer counts carry no `seq`: each replaces the last one, and they never count as a gap.
 // On a dropped connection it reconnects with exponential backoff and jitter, then gets a fresh state.
 
+// The largest message the server reads (MAX_FRAME_BYTES in events/consumers.py).
+const MAX_MESSAGE_BYTES = 4096;
+
 export class LiveConnection {
   constructor(url, { onState, onMessage, onStatus = () => {} }) {
     this.url = url;
@@ -28,6 +31,8 @@ export class LiveConnection {
     socket.addEventListener("message", (event) => this.handle(JSON.parse(event.data)));
     socket.addEventListener("close", (event) => {
       if (this.socket !== socket) return;
+      // Commands still waiting will get no answer on this connection: answer them here.
+      this.failPending("disconnected", "The connection dropped before the server answered. Try again.");
       this.onStatus("reconnecting");
       if (event.code === 4404) return; // the show does not exist
       // 0.5 s, 1 s, 2 s ... up to 30 s, each spread by up to half again so clients do not stampede.
@@ -83,14 +88,32 @@ export class LiveConnection {
     if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
-  // Sends a command and resolves with the server's {"type": "ok"} or {"type": "error"}.
+  // Sends a command and resolves with the server's {"type": "ok"} or {"type": "error"}, or with an
+  // error of its own when the connection cannot carry it: never left without an answer.
   request(message) {
+    if (this.socket.readyState !== WebSocket.OPEN) {
+      return Promise.resolve(error("disconnected", "Reconnecting to the show. Try again in a moment."));
+    }
     const ref = this.nextRef++;
+    const text = JSON.stringify({ ...message, ref });
+    if (new TextEncoder().encode(text).length > MAX_MESSAGE_BYTES) {
+      // The server would refuse it too (events/consumers.py), or drop the connection past 64 KiB.
+      return Promise.resolve(error("too_large", `Messages can be at most ${MAX_MESSAGE_BYTES} bytes.`));
+    }
     return new Promise((resolve) => {
       this.pending.set(ref, resolve);
-      this.send({ ...message, ref });
+      this.socket.send(text);
     });
   }
+
+  failPending(code, text) {
+    for (const resolve of this.pending.values()) resolve(error(code, text));
+    this.pending.clear();
+  }
+}
+
+function error(code, message) {
+  return { type: "error", code, message };
 }
 
 export function countdownText(date, now = new Date()) {

@@ -2,34 +2,22 @@
 // upcoming show, and the lists fetched again every few seconds, so a show that goes live or ends
 // moves without a reload.
 
-const lists = document.getElementById("show-lists");
+import { countdownText, localStartText } from "./live.js";
 
-const when = new Intl.DateTimeFormat(undefined, {
-  weekday: "short", month: "short", day: "numeric", hour: "numeric", minute: "2-digit", timeZoneName: "short",
-});
+const lists = document.getElementById("show-lists");
 
 function localize(root) {
   for (const time of root.querySelectorAll("time[data-local]")) {
     const date = new Date(time.dateTime);
-    if (!Number.isNaN(date.getTime())) time.textContent = when.format(date);
+    if (!Number.isNaN(date.getTime())) time.textContent = localStartText(date);
   }
-}
-
-function countdown(ms) {
-  if (ms <= 0) return "Starting now";
-  const minutes = Math.floor(ms / 60000);
-  const days = Math.floor(minutes / 1440);
-  const hours = Math.floor((minutes % 1440) / 60);
-  if (days > 0) return `Starts in ${days} d ${hours} h`;
-  if (hours > 0) return `Starts in ${hours} h ${minutes % 60} min`;
-  const seconds = Math.floor(ms / 1000) % 60;
-  return `Starts in ${minutes}:${String(seconds).padStart(2, "0")}`;
 }
 
 function tick() {
   for (const element of lists.querySelectorAll("[data-countdown]")) {
     const start = Date.parse(element.dataset.countdown);
-    if (!Number.isNaN(start)) element.textContent = countdown(start - Date.now());
+    if (Number.isNaN(start)) continue;
+    element.textContent = start > Date.now() ? `Starts in ${countdownText(start)}` : "Starting now";
   }
 }
 

@@ -321,11 +321,15 @@ def test_android_viewer_watches_and_the_server_refuses_its_purchases(demo, new_p
     viewer = open_show(new_page, demo, **ANDROID)
     wait_until_playing(viewer)  # the stream plays
 
-    # the banner shows the featured product with its price, and no Buy button
+    # the banner shows the featured product with its price, no Buy button, and says where to buy
     banner = viewer.locator("#purchase-banner")
     expect(banner).to_be_visible()
     expect(banner.locator("#banner-title")).to_have_text("Noise-Cancelling Headphones")
     expect(banner.locator("#banner-price")).to_have_text("$199.00")
+    expect(banner.locator("#banner-note")).to_be_visible()
+    expect(banner.locator("#banner-note")).to_have_text(
+        "Buying during this show is available on iOS and Desktop. On this device you can watch."
+    )
     # the purchase tab lists every product with its price, and says why there is no Buy button
     viewer.get_by_role("button", name=re.compile(r"^Shop")).tap()
     expect(viewer.locator("#side")).to_be_in_viewport(ratio=0.99)

@@ -353,12 +353,31 @@ def test_host_sets_banner_pins_announcement_and_ends_the_show(demo, new_page, sc
     expect(viewer.locator("#live-badge")).to_be_hidden()
     expect(viewer.get_by_role("button", name="Unmute")).to_be_hidden()
     viewer.wait_for_function("() => document.getElementById('video').paused")
+    # and the banner, the announcement and the viewer count come down
+    expect(viewer.locator("#purchase-banner")).to_be_hidden()
+    expect(announcement).to_be_hidden()
+    expect(viewer.locator("#viewers")).to_be_hidden()
     expect(host.locator("#status")).to_have_text("Ended")
+    expect(host.locator("#viewer-count")).to_have_text("0")
     expect(host.get_by_role("button", name="End show")).to_be_disabled()
     event = LiveEvent.objects.get(slug=LIVE)
     assert event.status == LiveEvent.Status.ENDED
     assert event.banner_text == "Free shipping for the next 10 minutes"
     assert event.announcement == "Giveaway at 7:30: stay tuned!"
+
+    # when the host, who ended it by mistake, resumes it within the minute
+    expect(host.locator("#resume-note")).to_contain_text("You can resume the show")
+    host.get_by_role("button", name="Resume show").click()
+
+    # then the viewer is back in the live show where it was, without reloading
+    expect(viewer.locator("#live-badge")).to_be_visible()
+    expect(viewer.get_by_text("This show has ended")).to_be_hidden()
+    expect(viewer.locator("#banner-text")).to_have_text("Free shipping for the next 10 minutes")
+    expect(viewer.locator("#banner-title")).to_have_text("Noise-Cancelling Headphones")
+    expect(announcement).to_have_text("Giveaway at 7:30: stay tuned!")
+    expect(host.locator("#status")).to_have_text("Live")
+    expect(host.get_by_role("button", name="Resume show")).to_be_hidden()
+    wait_until_playing(viewer)
 
 
 def test_chat_shows_text_as_typed_and_the_host_can_delete_a_message(demo, new_page):
@@ -463,3 +482,47 @@ def test_host_console_fits_the_screen_and_labels_every_control(
     assert host.evaluate(UNNAMED_CONTROLS) == []
     if viewport == DESKTOP:
         screenshot(host, "console")
+
+
+# What the page's own client (static/js/live.js) answers a command with, run in the page.
+REQUEST_IN_PAGE = """async (body) => {
+    const { LiveConnection, websocketUrl } = await import("/static/js/live.js");
+    const slug = location.pathname.split("/")[2];
+    let connected;
+    const ready = new Promise((resolve) => (connected = resolve));
+    const connection = new LiveConnection(websocketUrl(`/ws/events/${slug}/`), {
+        onState: () => connected(), onMessage: () => {},
+    });
+    await ready;
+    return await connection.request({ type: "chat", body });
+}"""
+
+
+# The same command sent as a raw frame on the page's origin, bypassing the client's own check.
+RAW_FRAME_IN_PAGE = """async (body) => {
+    const slug = location.pathname.split("/")[2];
+    const socket = new WebSocket(`ws://${location.host}/ws/events/${slug}/`);
+    const replies = [];
+    const answered = new Promise((resolve) => socket.addEventListener("message", (event) => {
+        const message = JSON.parse(event.data);
+        if (message.type === "state") socket.send(JSON.stringify({ type: "chat", body, ref: 7 }));
+        else if (message.ref === 7) resolve(message);
+    }));
+    return await answered;
+}"""
+
+
+@pytest.mark.parametrize("size", [5_000, 60_000])
+def test_a_message_over_the_size_limit_gets_an_answer_never_silence(new_page, demo, size):
+    viewer = open_show(new_page, demo, user=demo.viewer)
+
+    # the page's client refuses it at once, in the server's words
+    answer = viewer.evaluate(REQUEST_IN_PAGE, "x" * size)
+    assert answer == {
+        "type": "error",
+        "code": "too_large",
+        "message": "Messages can be at most 4096 bytes.",
+    }
+    # and the server answers such a frame from any client, to the command's ref
+    answer = viewer.evaluate(RAW_FRAME_IN_PAGE, "x" * size)
+    assert (answer["type"], answer["code"], answer["ref"]) == ("error", "too_large", 7)

@@ -50,7 +50,8 @@ def test_a_crowd_on_a_cold_page_reads_the_show_and_builds_its_state_once(monkeyp
     # a change (a newer seq read once the show's copy expired) is built once more
     show.seq = 4
     page_cache._events.clear()
-    assert crowd(10, lambda: page_cache.page_state(page_cache.page_event("cyber-week-live"))) == [
-        {"seq": 4}
-    ] * 10
+    assert (
+        crowd(10, lambda: page_cache.page_state(page_cache.page_event("cyber-week-live")))
+        == [{"seq": 4}] * 10
+    )
     assert builds == [3, 4]

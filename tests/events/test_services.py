@@ -11,8 +11,8 @@ from catalog.models import Membership, Variant
 from catalog.signals import stock_changed_on_commit
 from events import chat as show_chat
 from events import errors as show_errors
-from events import scheduling, services
-from events.models import ChatMessage, LiveEvent, ShowProduct
+from events import scheduling, selectors, services
+from events.models import ChatMessage, LiveEvent, ShowProduct, ViewerCount
 
 Status = LiveEvent.Status
 VALID_TRANSITIONS = {
@@ -20,8 +20,9 @@ VALID_TRANSITIONS = {
     (Status.LIVE, Status.ENDED),
     (Status.SCHEDULED, Status.CANCELLED),
 }
+RESUME = (Status.ENDED, Status.LIVE)  # only within LIVESHOP_END_UNDO_SECONDS: tested on its own
 INVALID_TRANSITIONS = sorted(
-    {(a, b) for a in Status.values for b in Status.values} - VALID_TRANSITIONS
+    {(a, b) for a in Status.values for b in Status.values} - VALID_TRANSITIONS - {RESUME}
 )
 
 
@@ -260,7 +261,9 @@ def test_valid_transitions(
     assert state["status"] == to and state["seq"] == 1
     assert (state["started_at"] is not None) == (to == Status.LIVE)
     assert (state["ended_at"] is not None) == (to != Status.LIVE)
-    assert published == [{"type": "status", "status": to, "seq": 1}]
+    over = {"viewers": 0} if to != Status.LIVE else {}
+    ended_at = state["ended_at"].isoformat() if state["ended_at"] else None
+    assert published == [{"type": "status", "status": to, "seq": 1, "ended_at": ended_at, **over}]
 
 
 @pytest.mark.parametrize(
@@ -319,6 +322,55 @@ def test_a_full_show_scheduled_live_ended(make_event, host, owner):
     state = live_state(event)
     assert state["status"] == Status.ENDED and state["seq"] == 2
     assert state["started_at"] <= state["ended_at"]
+
+
+def test_an_ended_show_resumes_where_it_was_within_the_undo_window(
+    live_event, host, show_products, published, django_capture_on_commit_callbacks
+):
+    # given a live show with a product featured, a banner and an announcement, watched by 40
+    services.event_feature_product(event=live_event, product_id=show_products[1].pk, by=host)
+    services.event_set_banner(event=live_event, text="Doorbusters", by=host)
+    services.event_set_announcement(event=live_event, text="Free shipping", by=host)
+    ViewerCount.objects.create(event=live_event, count=40)
+    started_at = live_state(live_event)["started_at"]
+
+    # when the host ends it by mistake, then resumes it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_transition(event=live_event, to=Status.ENDED, by=host)
+    ended = published[-1]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_transition(event=live_event, to=Status.LIVE, by=host)
+
+    # then viewers were told the show ended with nobody watching, then that it is live again
+    assert (ended["status"], ended["viewers"], ended["seq"]) == ("ended", 0, 4)
+    assert ended["ended_at"] is not None
+    assert published[-1] == {"type": "status", "status": "live", "seq": 5, "ended_at": None}
+    # and the show is where it was: same start, same banner, announcement and product
+    state = selectors.event_state(live_event)
+    assert (state["status"], state["banner"], state["announcement"]) == (
+        "live",
+        "Doorbusters",
+        "Free shipping",
+    )
+    assert state["featured"]["id"] == show_products[1].pk
+    assert live_state(live_event)["started_at"] == started_at
+    assert live_state(live_event)["ended_at"] is None
+
+
+def test_an_ended_show_cannot_be_resumed_after_the_undo_window(live_event, host, settings):
+    settings.LIVESHOP_END_UNDO_SECONDS = 60
+    services.event_transition(event=live_event, to=Status.ENDED, by=host)
+    LiveEvent.objects.filter(pk=live_event.pk).update(
+        ended_at=timezone.now() - timedelta(seconds=61)
+    )
+
+    with pytest.raises(show_errors.InvalidTransition) as error:
+        services.event_transition(event=live_event, to=Status.LIVE, by=host)
+
+    assert error.value.message == (
+        "The show ended more than 60 seconds ago; it can no longer be resumed."
+    )
+    assert live_state(live_event)["status"] == Status.ENDED
 
 
 def test_an_unverified_merchants_owner_cannot_go_live(unverified_brand, make_staff):
