@@ -136,3 +136,18 @@ def chat_restrict(
             return None
         ChatMessage.objects.filter(pk__in=removed).update(deleted_at=timezone.now())
         return publish_change(event, {"type": "chat_deleted", "ids": removed})
+
+
+def chat_unrestrict(*, event: LiveEvent, restriction_id: int, by: AbstractBaseUser) -> None:
+    """Let a muted or banned viewer chat again (their removed messages stay removed).
+
+    The console names the restriction, not the viewer, so user ids never reach the browser.
+    Raises NotAllowed, InvalidInput.
+    """
+    if not isinstance(restriction_id, int) or isinstance(restriction_id, bool):
+        raise InvalidInput("Choose a muted or banned viewer.")
+    with transaction.atomic():
+        event = locked_for_host(event, by)
+        deleted, _ = ChatRestriction.objects.filter(pk=restriction_id, event=event).delete()
+        if not deleted:
+            raise InvalidInput("That viewer is no longer muted or banned.")

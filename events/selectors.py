@@ -193,6 +193,24 @@ def chat_message_json(message: ChatMessage) -> dict:
     }
 
 
+def chat_restrictions(event: LiveEvent) -> list[dict]:
+    """The show's muted and banned viewers, for its hosts: named as their last message was."""
+    last_name = (
+        ChatMessage.objects.filter(event=event, user=OuterRef("user"))
+        .order_by("-id")
+        .values("author_name")[:1]
+    )
+    found = (
+        ChatRestriction.objects.filter(event=event)
+        .annotate(name=Subquery(last_name))
+        .order_by("-created_at", "-id")
+    )
+    return [
+        {"id": r.pk, "name": r.name or "A viewer", "kind": r.kind, "label": r.get_kind_display()}
+        for r in found
+    ]
+
+
 def chat_backlog(event: LiveEvent) -> list[dict]:
     recent = ChatMessage.objects.filter(event=event, deleted_at__isnull=True).order_by("-id")[
         :CHAT_BACKLOG

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events import realtime, selectors
-from events.chat import chat_delete, chat_restrict
+from events.chat import chat_delete, chat_restrict, chat_unrestrict
 from events.errors import InvalidInput, InvalidTransition, NotInRunOfShow
 from events.live_state import (
     check_slow_mode,
@@ -221,4 +221,5 @@ HOST_COMMANDS = {
     "slow_mode": (event_set_slow_mode, {"seconds": "seconds"}),
     "chat_delete": (chat_delete, {"message_id": "message_id"}),
     "chat_restrict": (chat_restrict, {"message_id": "message_id", "kind": "kind"}),
+    "chat_unrestrict": (chat_unrestrict, {"restriction_id": "restriction_id"}),
 }

@@ -10,5 +10,10 @@ urlpatterns = [
     path("events/now/", views.shows_now, name="now"),
     path("events/<slug:slug>/", views.event_page, name="event"),
     path("events/<slug:slug>/console/", views.console, name="console"),
+    path(
+        "events/<slug:slug>/console/restrictions/",
+        views.console_restrictions,
+        name="console_restrictions",
+    ),
     path("events/<slug:slug>/console/<str:action>/", views.console_action, name="console_action"),
 ]

@@ -89,6 +89,16 @@ def console(request, slug):
     )
 
 
+@require_safe
+@login_required
+def console_restrictions(request, slug):
+    """The show's muted and banned viewers, for the console's moderation list."""
+    event = selectors.public_event(slug)
+    if not selectors.can_host(request.user, event):
+        return JsonResponse({"error": "Only the brand's hosts can run this show."}, status=403)
+    return JsonResponse({"restrictions": selectors.chat_restrictions(event)})
+
+
 @require_POST
 def console_action(request, slug, action):
     """The host console's commands: the same services, and the same checks, as the websocket."""

@@ -46,6 +46,44 @@ function renderResume() {
   $("resume-left").textContent = left;
 }
 
+// Moderation: the host is told when an action took effect, and sees who is muted or banned.
+const DONE = {
+  mute: (name) => `${name} is muted: they can still watch and read the chat.`,
+  ban: (name) => `${name} is banned: their messages were removed from the chat.`,
+};
+
+async function restrict(messageId, kind, name) {
+  if (await command("chat_restrict", { message_id: messageId, kind })) {
+    $("moderation-status").textContent = DONE[kind](name);
+    loadRestrictions();
+  }
+}
+
+async function lift(restriction) {
+  if (await command("chat_unrestrict", { restriction_id: restriction.id })) {
+    $("moderation-status").textContent = `${restriction.name} can chat again.`;
+    loadRestrictions();
+  }
+}
+
+async function loadRestrictions() {
+  const list = $("restrictions");
+  const response = await fetch(list.dataset.url, { credentials: "same-origin" });
+  if (!response.ok) return;
+  const { restrictions } = await response.json();
+  list.replaceChildren(
+    ...restrictions.map((restriction) => {
+      const item = document.createElement("li");
+      const who = document.createElement("span");
+      who.textContent = `${restriction.name} · ${restriction.label}`;
+      const verb = restriction.kind === "ban" ? "Unban" : "Unmute";
+      item.append(who, button(verb, () => lift(restriction), { name: `${verb} ${restriction.name}` }));
+      return item;
+    }),
+  );
+  $("restrictions-empty").hidden = restrictions.length > 0;
+}
+
 function renderStatus() {
   $("status").textContent = STATUS[state.status];
   $("go-live").disabled = state.status !== "scheduled";
@@ -80,7 +118,7 @@ function renderRunOfShow() {
 function chatItem(message) {
   const item = document.createElement("li");
   item.dataset.messageId = message.id;
-  item.classList.toggle("brand", message.brand);
+  item.classList.toggle("from-brand", message.brand);
   const text = document.createElement("p");
   const author = document.createElement("strong");
   author.textContent = message.author;
@@ -91,8 +129,8 @@ function chatItem(message) {
   tools.append(button("Delete", () => command("chat_delete", { message_id: message.id }), { name: `Delete message from ${by}` }));
   if (!message.brand) {
     tools.append(
-      button("Mute", () => command("chat_restrict", { message_id: message.id, kind: "mute" }), { name: `Mute ${by}` }),
-      button("Ban", () => command("chat_restrict", { message_id: message.id, kind: "ban" }), { name: `Ban ${by}` }),
+      button("Mute", () => restrict(message.id, "mute", by), { name: `Mute ${by}` }),
+      button("Ban", () => restrict(message.id, "ban", by), { name: `Ban ${by}` }),
     );
   }
   item.append(text, tools);
@@ -166,4 +204,5 @@ $("chat-form").addEventListener("submit", async (event) => {
 });
 
 renderAll();
+loadRestrictions();
 window.liveshop = { connection, get state() { return state; } };

@@ -415,6 +415,43 @@ def test_chat_shows_text_as_typed_and_the_host_can_delete_a_message(demo, new_pa
     assert stored.deleted_at is not None
 
 
+def test_the_host_mutes_a_viewer_sees_it_take_effect_and_unmutes_them(demo, new_page):
+    author = open_show(new_page, demo, user=demo.viewer)
+    host = open_console(new_page, demo)
+    expect(host.locator("#restrictions-empty")).to_have_text("Nobody is muted or banned.")
+    author.get_by_role("tab", name="Chat").click()
+    author.get_by_label("Message", exact=True).fill("first!!!")
+    author.get_by_role("button", name="Send").click()
+
+    # when the host mutes its author from the console
+    host.locator("#chat li").filter(has_text="first!!!").get_by_role(
+        "button", name="Mute viewer"
+    ).click()
+
+    # then the host reads that it took effect, and sees them listed with an Unmute button
+    expect(host.locator("#moderation-status")).to_have_text(
+        "viewer is muted: they can still watch and read the chat."
+    )
+    listed = host.locator("#restrictions li")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("viewer · Muted")
+    expect(host.locator("#restrictions-empty")).to_be_hidden()
+    # and the viewer cannot post
+    author.get_by_label("Message", exact=True).fill("hello?")
+    author.get_by_role("button", name="Send").click()
+    expect(author.locator("#chat-error")).not_to_be_empty()
+
+    # when the host unmutes them
+    listed.get_by_role("button", name="Unmute viewer").click()
+
+    # then the host reads so, the list is empty, and the viewer can post again
+    expect(host.locator("#moderation-status")).to_have_text("viewer can chat again.")
+    expect(listed).to_have_count(0)
+    author.get_by_label("Message", exact=True).fill("thanks")
+    author.get_by_role("button", name="Send").click()
+    expect(host.locator("#chat li").filter(has_text="thanks")).to_have_count(1)
+
+
 def test_scheduled_show_counts_down_in_local_time_with_its_run_of_show(demo, new_page):
     # a viewer in Los Angeles opens the show that starts at 7 PM Eastern in a few days
     page = open_show(new_page, demo, SCHEDULED, timezone_id="America/Los_Angeles", locale="en-US")

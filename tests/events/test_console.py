@@ -325,3 +325,90 @@ def test_actions_only_accept_post(host_client, live_event):
 
     assert response.status_code == 405
     assert live_state(live_event)[3] == ""
+
+
+# --- Moderation ----------------------------------------------------------------------------------
+
+
+def restrictions_url(event) -> str:
+    return reverse("events:console_restrictions", args=[event.slug])
+
+
+def test_the_host_lists_muted_and_banned_viewers_and_lets_them_chat_again(
+    host_client, live_event, viewer, make_staff, brand
+):
+    from events import chat as show_chat
+    from events.models import ChatRestriction
+
+    loud = show_chat.chat_post(event=live_event, user=viewer, body="BUY BUY BUY")["message"]
+    rude = get_user_model().objects.create_user("rude", "rude@example.com", "pw-rude-123")
+    insult = show_chat.chat_post(event=live_event, user=rude, body="...")["message"]
+    post_json(host_client, live_event, "chat_restrict", {"message_id": loud["id"], "kind": "mute"})
+    post_json(host_client, live_event, "chat_restrict", {"message_id": insult["id"], "kind": "ban"})
+
+    listed = host_client.get(restrictions_url(live_event)).json()["restrictions"]
+
+    assert [(r["name"], r["kind"], r["label"]) for r in listed] == [
+        ("rude", "ban", "Banned"),
+        ("viewer", "mute", "Muted"),
+    ]
+    assert all(set(r) == {"id", "name", "kind", "label"} for r in listed)  # no user ids
+
+    # when the host unmutes the viewer, they may post again, and the list says so
+    response = post_json(
+        host_client, live_event, "chat_unrestrict", {"restriction_id": listed[1]["id"]}
+    )
+    assert response.status_code == 200
+    assert not ChatRestriction.objects.filter(user=viewer).exists()
+    show_chat.chat_post(event=live_event, user=viewer, body="sorry")
+    assert [
+        r["name"] for r in host_client.get(restrictions_url(live_event)).json()["restrictions"]
+    ] == ["rude"]
+
+    # and lifting it twice says it is no longer there
+    again = post_json(
+        host_client, live_event, "chat_unrestrict", {"restriction_id": listed[1]["id"]}
+    )
+    assert (again.status_code, again.json()["error"]) == (
+        400,
+        "That viewer is no longer muted or banned.",
+    )
+
+
+@pytest.mark.parametrize("who", ["catalog manager", "host of another brand", "viewer"])
+def test_only_the_brands_hosts_see_or_lift_restrictions(client, live_event, people, who):
+    from events import chat as show_chat
+    from events.models import ChatRestriction
+
+    message = show_chat.chat_post(event=live_event, user=people["viewer"], body="hi")["message"]
+    post_json(
+        _signed_in(people["host"]),
+        live_event,
+        "chat_restrict",
+        {"message_id": message["id"], "kind": "mute"},
+    )
+    restriction = ChatRestriction.objects.get()
+    client.force_login(people[who])
+
+    assert client.get(restrictions_url(live_event)).status_code == 403
+    response = post_json(client, live_event, "chat_unrestrict", {"restriction_id": restriction.pk})
+    assert response.status_code == 403
+    assert ChatRestriction.objects.filter(pk=restriction.pk).exists()
+
+
+def _signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("restriction_id", ["1", None, True, [1]])
+def test_lifting_a_restriction_needs_its_id(host_client, live_event, restriction_id):
+    response = post_json(
+        host_client, live_event, "chat_unrestrict", {"restriction_id": restriction_id}
+    )
+
+    assert (response.status_code, response.json()["error"]) == (
+        400,
+        "Choose a muted or banned viewer.",
+    )
