@@ -9,7 +9,6 @@ import time
 from collections import Counter
 
 from channels.consumer import get_handler_name
-from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
@@ -42,17 +41,15 @@ class EventConsumer(AsyncWebsocketConsumer):
 
     async def dispatch(self, message):
         # Channels closes stale database connections before every message, through its one
-        # sync thread: under a herd every connect queued there. This consumer touches the
-        # database only through liveshop/database.py, whose every call does that itself.
+        # sync thread: under a herd every connect queued there. This consumer's database work
+        # runs on liveshop/database.py's pool, whose every call does that itself; a disconnect
+        # still takes Channels' path (tests share that thread's connection with the consumer).
+        if message["type"] == "websocket.disconnect":
+            return await super().dispatch(message)
         handler = getattr(self, get_handler_name(message), None)
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']!r}")
         await handler(message)
-
-    async def websocket_disconnect(self, message):
-        # As Channels does, without its trip to the sync thread (see dispatch); no groups to leave.
-        await self.disconnect(message["code"])
-        raise StopConsumer()
 
     async def connect(self):
         self.ip = (self.scope.get("client") or ("",))[0] or ""

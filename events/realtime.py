@@ -314,8 +314,8 @@ class RedisPresence:
         self.lease_seconds = max(1, round(self.stale_after))
 
     async def report(self, event_id: int, local_count: int) -> tuple[int, bool]:
-        key = f"liveshop:presence:{event_id}"
-        lease = f"liveshop:presence-leader:{event_id}"
+        key = f"{settings.LIVESHOP_REDIS_PREFIX}:presence:{event_id}"
+        lease = f"{settings.LIVESHOP_REDIS_PREFIX}:presence-leader:{event_id}"
         now = time.time()
         async with self.redis.pipeline(transaction=False) as pipe:
             if local_count:

@@ -114,11 +114,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 if REDIS_URL:
+    # Every key Liveshop writes to Redis starts with this (cache, channel layer, presence), so that
+    # two deployments, or two test runs, can share one Redis.
+    LIVESHOP_REDIS_PREFIX = env.str("LIVESHOP_REDIS_PREFIX", default="liveshop")
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "liveshop",
+            "KEY_PREFIX": LIVESHOP_REDIS_PREFIX,
         }
     }
     CHANNEL_LAYERS = {
@@ -133,12 +136,13 @@ if REDIS_URL:
                 "hosts": [
                     {"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}
                 ],
-                "prefix": "liveshop:",
+                "prefix": f"{LIVESHOP_REDIS_PREFIX}:",
                 "capacity": 5000,
             },
         }
     }
 else:
+    LIVESHOP_REDIS_PREFIX = "liveshop"  # no Redis: unused
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}

@@ -2,12 +2,17 @@
 
 import os
 import tempfile
+import uuid
 from pathlib import Path
 
 # The settings default to production (DEBUG off); the tests run as a development machine does.
 # Set before the settings are read, since other defaults follow DEBUG (and inherited by the server
 # processes the tests start).
 os.environ["DEBUG"] = "true"
+# Each test run's Redis keys are its own (the server processes it starts inherit the prefix): every
+# run makes a new test database whose ids start again at 1, and a slow-mode, presence or cache key
+# an earlier run left for "show 1" must not meet this run's show 1.
+os.environ.setdefault("LIVESHOP_REDIS_PREFIX", f"liveshop-test-{uuid.uuid4().hex[:12]}")
 
 from liveshop.settings import *  # noqa: F403
 

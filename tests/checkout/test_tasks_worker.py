@@ -22,6 +22,7 @@ from datetime import timedelta
 import pytest
 import redis
 import stripe
+from django.conf import settings
 from django.utils import timezone
 
 from checkout.models import Order
@@ -64,7 +65,11 @@ def broker() -> Iterator[dict[str, str]]:
     queue = f"liveshop-test-{uuid.uuid4().hex[:12]}"
     yield {"REDIS_URL": url, "TEST_CELERY_QUEUE": queue}
     client = redis.Redis.from_url(url)
-    client.delete(queue, *client.keys(f"*{queue}*"), *client.keys("liveshop:*order-email-sent:*"))
+    client.delete(
+        queue,
+        *client.keys(f"*{queue}*"),
+        *client.keys(f"{settings.LIVESHOP_REDIS_PREFIX}:*order-email-sent:*"),
+    )
     client.close()
 
 
