@@ -17,7 +17,7 @@ import json
 
 from django.conf import settings
 
-BUSY_MESSAGE = "Liveshop is very busy right now. Trying again in a moment will work."
+BUSY_MESSAGE = "Liveshop is very busy right now; try again in a moment."
 
 
 class AdmissionLimit:
