@@ -58,3 +58,18 @@ def _new_york():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("America/New_York")
+
+
+def test_the_header_is_one_compact_line_on_a_phone(live_server, new_page):
+    page = new_page(viewport=PHONE)
+
+    page.goto(live_server.url + "/")
+
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] <= 48  # it took about 125 px on two lines
+    for name in ("Live shows", "Sell on Liveshop", "Shopping Manager"):
+        link = page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
+        assert link.count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.evaluate("nav => nav.scrollWidth <= nav.clientWidth")  # every link in view
