@@ -66,15 +66,18 @@ async def rounds_against(
     counts = [0] * len(viewers)
     probe = {"duplicated": 0, "gaps": 0}
 
+    def saw_featured(i: int) -> None:
+        counts[i] += 1
+        if counts[i] == current.index + 1:
+            current.remaining -= 1
+            if current.remaining == 0:
+                current.last = time.perf_counter()
+                current.done.set()
+
     async def count(i: int, ws) -> None:
         async for text in ws:
             if '"featured"' in text[:40]:
-                counts[i] += 1
-                if counts[i] == current.index + 1:
-                    current.remaining -= 1
-                    if current.remaining == 0:
-                        current.last = time.perf_counter()
-                        current.done.set()
+                saw_featured(i)
 
     async def check(i: int, ws, seq: int | None) -> None:
         last = seq
@@ -88,12 +91,7 @@ async def rounds_against(
                     probe["gaps"] += message["seq"] - last - 1
                 last = message["seq"]
             if message.get("type") == "featured":
-                counts[i] += 1
-                if counts[i] == current.index + 1:
-                    current.remaining -= 1
-                    if current.remaining == 0:
-                        current.last = time.perf_counter()
-                        current.done.set()
+                saw_featured(i)
 
     async def drain() -> None:
         async for _ in host:

@@ -45,11 +45,7 @@ def listed_events() -> dict[str, list[LiveEvent]]:
     count), scheduled ones not long overdue, and the latest that ended (they stay listed, with
     their products still for sale)."""
     shows = LiveEvent.objects.filter(merchant__is_verified=True).select_related("merchant")
-    live = shows.filter(status=LiveEvent.Status.LIVE).annotate(
-        viewers=Coalesce(
-            Subquery(ViewerCount.objects.filter(event=OuterRef("pk")).values("count")[:1]), 0
-        )
-    )
+    live = shows.filter(status=LiveEvent.Status.LIVE).annotate(viewers=viewer_count())
     return {
         "live": list(live.order_by("started_at")),
         "upcoming": list(

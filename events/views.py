@@ -13,6 +13,12 @@ from events import errors as show_errors
 from events import page_cache, page_extras, selectors, services
 from liveshop.content_policy import allow_origins
 
+
+# The console's JSON endpoints answer anyone but the brand's owner and hosts with this.
+def _not_a_host() -> JsonResponse:
+    return JsonResponse({"error": "Only the brand's hosts can run this show."}, status=403)
+
+
 SLOW_MODE_CHOICES = [
     (0, "Off"),
     (5, "5 seconds"),
@@ -95,7 +101,7 @@ def console_restrictions(request, slug):
     """The show's muted and banned viewers, for the console's moderation list."""
     event = selectors.public_event(slug)
     if not selectors.can_host(request.user, event):
-        return JsonResponse({"error": "Only the brand's hosts can run this show."}, status=403)
+        return _not_a_host()
     return JsonResponse({"restrictions": selectors.chat_restrictions(event)})
 
 
@@ -106,7 +112,7 @@ def console_action(request, slug, action):
     if action not in services.HOST_COMMANDS:
         return JsonResponse({"error": "Unknown action."}, status=404)
     if not selectors.can_host(request.user, event):
-        return JsonResponse({"error": "Only the brand's hosts can run this show."}, status=403)
+        return _not_a_host()
     try:
         payload = json.loads(request.body or b"{}")
     except ValueError:

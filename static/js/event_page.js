@@ -24,11 +24,11 @@ function renderStatus() {
   syncVideo();
   $("live-badge").hidden = state.status !== "live";
   $("viewers").hidden = state.status !== "live";
-  $("announcement").hidden = !state.announcement || isOver();
+  renderAnnouncement();
   renderBanner();
   $("unmute").hidden = state.status !== "live"; // no sound to turn on before or after the show
   $("pre-show").hidden = state.status !== "scheduled";
-  $("ended").hidden = !["ended", "cancelled"].includes(state.status);
+  $("ended").hidden = !isOver();
   $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";
 }
 
@@ -52,6 +52,11 @@ function applyProducts(products) {
   if (state.featured) state.featured = products.find((p) => p.id === state.featured.id) ?? state.featured;
   renderBanner();
   renderProducts();
+}
+
+function renderAnnouncement() {
+  $("announcement").textContent = state.announcement;
+  $("announcement").hidden = !state.announcement || isOver();
 }
 
 function renderBanner() {
@@ -157,13 +162,10 @@ function scrollChat() {
 
 function renderAll() {
   renderEvent();
-  renderStatus();
-  renderBanner();
+  renderStatus(); // the banner and the announcement too
   renderProducts();
   renderChat();
   $("viewer-count").textContent = state.viewers;
-  $("announcement").textContent = state.announcement;
-  $("announcement").hidden = !state.announcement || isOver();
 }
 
 function applyStock(productId, stock) {
@@ -182,7 +184,7 @@ const handlers = {
   event: (m) => { state.event = m.event; renderEvent(); },
   featured: (m) => { state.featured = m.product; renderBanner(); renderProducts(); },
   banner: (m) => { state.banner = m.text; renderBanner(); },
-  announcement: (m) => { state.announcement = m.text; $("announcement").textContent = m.text; $("announcement").hidden = !m.text || isOver(); },
+  announcement: (m) => { state.announcement = m.text; renderAnnouncement(); },
   viewers: (m) => { state.viewers = m.count; $("viewer-count").textContent = m.count; },
   stock: (m) => { applyStock(m.product_id, m.stock); renderBanner(); renderProducts(); },
   slow_mode: (m) => { state.slow_mode = m.seconds; },
