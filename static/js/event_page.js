@@ -3,6 +3,7 @@
 import { LiveConnection, countdownText, localStartText, websocketUrl } from "./live.js";
 import { attachStream } from "./player.js";
 import { Buying } from "./buy.js";
+import { VideoControls } from "./video_controls.js";
 
 const root = document.getElementById("show");
 const $ = (id) => document.getElementById(id);
@@ -26,7 +27,7 @@ function renderStatus() {
   $("viewers").hidden = state.status !== "live";
   renderAnnouncement();
   renderBanner();
-  $("unmute").hidden = state.status !== "live"; // no sound to turn on before or after the show
+  $("video-controls").hidden = state.status !== "live"; // nothing to play before or after the show
   $("pre-show").hidden = state.status !== "scheduled";
   $("ended").hidden = !isOver();
   $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";
@@ -254,6 +255,7 @@ const drawerButtons = document.querySelectorAll(".open-drawer");
 let drawerOpener = null;
 function setDrawer(open, opener = null) {
   $("side").classList.toggle("open", open);
+  root.classList.toggle("drawer-open", open); // on a phone the video docks above the drawer
   drawerButtons.forEach((button) => button.setAttribute("aria-expanded", String(open && button === opener)));
   if (open) {
     drawerOpener = opener;
@@ -302,23 +304,18 @@ $("banner-buy")?.addEventListener("click", () => state.featured && openBuying(st
 // Video: the stream plays while the show is live; before and after it, the poster and a panel.
 const video = $("video");
 video.loop = true;
+const controls = new VideoControls(video, video.closest(".player"));
 let streamAttached = false;
 function syncVideo() {
   if (state.status === "live" && !streamAttached) {
     attachStream(video, root.dataset.stream);
     streamAttached = true;
   } else if (state.status === "live" && video.paused) {
-    video.play().catch(() => {}); // a show resumed after ending: play on (muted, as before)
+    controls.play(); // a show resumed after ending: play on, unless the viewer paused it
   } else if (state.status !== "live" && streamAttached) {
     video.pause();
   }
 }
-$("unmute").addEventListener("click", () => {
-  video.muted = !video.muted;
-  $("unmute").textContent = video.muted ? "Unmute" : "Mute";
-  $("unmute").setAttribute("aria-pressed", String(!video.muted));
-  video.play().catch(() => {});
-});
 
 // The show's title, host and start (changed in the Shopping Manager: an `event` change or a new state).
 function renderEvent() {
