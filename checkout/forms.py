@@ -1,4 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
+
+from liveshop.addresses import address_check
 
 COUNTRIES = [
     ("US", "United States"),
@@ -21,7 +24,8 @@ class ContactForm(forms.Form):
     )
     shipping_city = forms.CharField(label="City", max_length=100)
     shipping_region = forms.CharField(label="State or region", max_length=100, required=False)
-    shipping_postal_code = forms.CharField(label="Postal code", max_length=20)
+    # Required where the country's addresses have one (not every Irish address has an Eircode).
+    shipping_postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
     shipping_country = forms.ChoiceField(label="Country", choices=COUNTRIES)
 
     def clean(self):
@@ -29,4 +33,24 @@ class ContactForm(forms.Form):
         for name, value in cleaned.items():
             if isinstance(value, str):
                 cleaned[name] = " ".join(value.split())
+        if country := cleaned.get("shipping_country"):
+            self._check_address(cleaned, country)
         return cleaned
+
+    def _check_address(self, cleaned: dict, country: str) -> None:
+        """The postal code and region checked for the country, stored as its post formats them."""
+        try:
+            checked = address_check(
+                country=country,
+                country_name=dict(COUNTRIES)[country],
+                postal_code=cleaned.get("shipping_postal_code", ""),
+                region=cleaned.get("shipping_region", ""),
+                city=cleaned.get("shipping_city", ""),
+                street=cleaned.get("shipping_line1", ""),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                self.add_error(f"shipping_{field}", messages)
+            return
+        cleaned["shipping_postal_code"] = checked.postal_code
+        cleaned["shipping_region"] = checked.region

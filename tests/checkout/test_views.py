@@ -311,6 +311,55 @@ def test_contact_details_with_errors_are_returned_per_field(client, live_event, 
     assert stock(vacuum) == (3, 0)
 
 
+def test_a_postal_code_and_state_are_checked_for_the_country(client, live_event, vacuum):
+    add(client, live_event, vacuum, 1)
+    us_address = {"shipping_city": "San Francisco", "shipping_country": "US"}
+
+    # a UK postcode for a US address, and no state
+    refused = checkout(client, live_event, **us_address, shipping_postal_code="N1 9GU")
+
+    assert refused.status_code == 400
+    assert refused.json()["fields"] == {
+        "shipping_postal_code": ["Enter a valid ZIP code for United States, e.g. 95014."],
+        "shipping_region": ["Enter a state, e.g. AL or Alabama."],
+    }
+    assert not Order.objects.exists()
+    assert stock(vacuum) == (3, 0)
+
+    # a New York ZIP code in California
+    wrong_state = checkout(
+        client,
+        live_event,
+        **us_address,
+        shipping_region="California",
+        shipping_postal_code="10001",
+    )
+    assert wrong_state.json()["fields"] == {
+        "shipping_postal_code": ["10001 is not a ZIP code in California."]
+    }
+
+    # corrected, the order is placed with the state's code
+    placed = checkout(
+        client,
+        live_event,
+        **us_address,
+        shipping_region="california",
+        shipping_postal_code=" 94103 ",
+    )
+    assert placed.status_code == 200, placed.content
+    order = Order.objects.get()
+    assert (order.shipping_region, order.shipping_postal_code) == ("CA", "94103")
+
+
+def test_a_postcode_is_stored_as_the_post_writes_it(client, live_event, vacuum):
+    add(client, live_event, vacuum, 1)
+
+    response = checkout(client, live_event, shipping_postal_code="n1   9gu")
+
+    assert response.status_code == 200, response.content
+    assert Order.objects.get().shipping_postal_code == "N1 9GU"
+
+
 def test_checkout_of_an_empty_cart_is_refused(client, live_event):
     response = checkout(client, live_event)
 

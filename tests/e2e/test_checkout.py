@@ -358,6 +358,7 @@ def test_android_viewer_watches_and_the_server_refuses_its_purchases(demo, new_p
         "shipping_name": "Andy Droid",
         "shipping_line1": "1 Main St",
         "shipping_city": "Springfield",
+        "shipping_region": "IL",
         "shipping_postal_code": "62701",
         "shipping_country": "US",
     }
