@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Max, Min, OuterRef, Subquery, Sum
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -24,6 +24,7 @@ from catalog.forms import (
     VariantStockForm,
 )
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
+from catalog.money import money_format
 from catalog.selectors import is_platform_staff, merchant_for
 from catalog.signals import stock_changed_on_commit
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
@@ -32,12 +33,6 @@ register_tenant_model(Membership, "merchant")
 register_tenant_model(Product, "merchant")
 register_tenant_model(Variant, "merchant")
 register_tenant_model(ProductImage, "product__merchant")
-
-
-def format_money(minor: int | None, currency: str = "") -> str:
-    if minor is None:
-        return "—"
-    return f"{minor / 100:,.2f} {currency}".strip()
 
 
 class PlatformOnlyAdmin(admin.ModelAdmin):
@@ -359,6 +354,11 @@ class ProductAdmin(StockRefusalShownMixin, MerchantScopedAdmin):
             .annotate(
                 min_price=Min("variants__price"),
                 max_price=Max("variants__price"),
+                currency=Subquery(
+                    Variant.objects.filter(product=OuterRef("pk"))
+                    .order_by("price")
+                    .values("currency")[:1]
+                ),
                 total_stock=Sum("variants__stock_on_hand"),
                 variant_count=Count("variants"),
             )
@@ -372,9 +372,11 @@ class ProductAdmin(StockRefusalShownMixin, MerchantScopedAdmin):
     def price_range(self, obj):
         if obj.min_price is None:
             return "no variants"
-        if obj.min_price == obj.max_price:
-            return format_money(obj.min_price)
-        return f"{format_money(obj.min_price)} – {format_money(obj.max_price)}"
+        low, high = (
+            money_format(obj.min_price, obj.currency),
+            money_format(obj.max_price, obj.currency),
+        )
+        return low if low == high else f"{low} – {high}"
 
     @admin.display(description="Stock", ordering="total_stock")
     def stock(self, obj):
@@ -544,7 +546,7 @@ class VariantAdmin(StockRefusalShownMixin, MerchantScopedAdmin):
 
     @admin.display(description="Price", ordering="price")
     def price_display(self, obj):
-        return format_money(obj.price, obj.currency)
+        return money_format(obj.price, obj.currency)
 
     def get_changelist_form(self, request, **kwargs):
         # list_editable: stock on hand, checked like the change form's.

@@ -9,10 +9,8 @@ whole import back.
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -21,6 +19,7 @@ from django.utils.text import slugify
 
 from catalog import stock
 from catalog.models import Category, Currency, Merchant, Product, Variant, sku_validator
+from catalog.money import money_parse, money_plain
 from catalog.signals import stock_changed_on_commit
 
 COLUMNS = [
@@ -40,11 +39,7 @@ COLUMNS = [
 REQUIRED_COLUMNS = ["product_slug", "product_title", "category", "sku", "price", "stock_on_hand"]
 PRODUCT_COLUMNS = ["product_title", "category", "status", "description"]
 MAX_ROWS = 10_000
-# PositiveIntegerField holds at most 2**31 - 1 on PostgreSQL; stay well below it.
-MAX_PRICE = 10_000_000_00
 MAX_STOCK = 1_000_000_000
-# 19.99, 1299, 1,299.00: digits, optional thousands commas, optional cents after a dot.
-PRICE_PATTERN = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]*)(?:\.[0-9]*)?")
 # Cells a spreadsheet would run as a formula (OWASP's list): prefixed with ' on export.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -105,8 +100,8 @@ def catalog_export_csv(*, merchant: Merchant, out: io.TextIOBase) -> None:
                 variant.sku,
                 variant.size,
                 variant.color,
-                _format_money(variant.price),
-                _format_money(variant.compare_at_price),
+                money_plain(variant.price),
+                money_plain(variant.compare_at_price),
                 variant.currency,
                 variant.stock_on_hand,
             )
@@ -117,10 +112,6 @@ def _neutralise(value) -> str:
     text = "" if value is None else str(value)
     # Also escape text that already looks escaped ('=x), so import restores it exactly.
     return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
-
-
-def _format_money(minor: int | None) -> str:
-    return "" if minor is None else f"{Decimal(minor) / 100:.2f}"
 
 
 def catalog_import_csv(*, merchant: Merchant, data: bytes) -> ImportResult:
@@ -341,22 +332,11 @@ def _money(record: dict, column: str, *, required: bool, fail) -> int | None:
         if required:
             fail(column, "Required: a price such as 19.99.")
         return None
-    number = text.removeprefix("-")
-    # Only plain decimals: no exponents, no "19,99" (which would silently mean 1999).
-    if not PRICE_PATTERN.fullmatch(number) or not any(c.isdigit() for c in number):
-        fail(column, f"'{text}' is not a price; write it like 19.99.")
+    try:
+        return money_parse(text)  # the Shopping Manager's forms read amounts the same way
+    except ValidationError as exc:
+        fail(column, exc.messages[0])
         return None
-    if number != text:
-        fail(column, f"'{text}' is not a price of 0 or more.")
-        return None
-    amount = Decimal(number.replace(",", ""))
-    if amount * 100 > MAX_PRICE:
-        fail(column, f"Too large: at most {_format_money(MAX_PRICE)}.")
-        return None
-    if amount != amount.quantize(Decimal("0.01")):
-        fail(column, f"'{text}' has more than two decimal places.")
-        return None
-    return int(amount * 100)
 
 
 def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[RowError]:
@@ -395,7 +375,7 @@ def _check_against_catalog(rows: Iterable[_Row], *, merchant: Merchant) -> list[
                 RowError(
                     row.line,
                     "price",
-                    f"Must be below the compare-at price {_format_money(compare_at)}; add a "
+                    f"Must be below the compare-at price {money_plain(compare_at)}; add a "
                     "compare_at_price column to change or clear that.",
                 )
             )

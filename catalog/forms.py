@@ -5,6 +5,7 @@ from django.utils.text import slugify
 
 from catalog import images
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
+from catalog.money import MoneyField
 from catalog.services import merchant_slug_suggest
 from catalog.stock import StockBelowReserved
 
@@ -116,6 +117,14 @@ class VariantStockForm(forms.ModelForm):
 
 
 class VariantForm(VariantStockForm):
+    # Typed and shown as money ("24.99"), stored in minor units (2499).
+    price = MoneyField(label="Price", help_text="For example 24.99.")
+    compare_at_price = MoneyField(
+        label="Compare-at price",
+        required=False,
+        help_text="Optional 'was' price, higher than the price.",
+    )
+
     class Meta(VariantStockForm.Meta):
         fields = [
             "product",

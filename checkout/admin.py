@@ -27,15 +27,40 @@ class OrderLineInline(MerchantScopedMixin, admin.TabularInline):
         "product_title",
         "variant_label",
         "sku",
-        "unit_price",
-        "currency",
+        "unit_price_display",
         "quantity",
+        "line_total_display",
         "featured_product",
     ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="unit price")
+    def unit_price_display(self, line):
+        return money(line.unit_price, line.currency)
+
+    @admin.display(description="line total")
+    def line_total_display(self, line):
+        return money(line.line_total, line.currency)
+
+
+def _as_money(name: str):
+    """A read-only admin field showing the order's amount `name` as money in its currency."""
+
+    @admin.display(description=name.replace("_", " "))
+    def amount(order):
+        return money(getattr(order, name), order.currency)
+
+    amount.__name__ = f"{name}_as_money"
+    return amount
+
+
+# Order columns that hold amounts in minor units: shown on the order page as money.
+ORDER_AMOUNTS = {
+    name: _as_money(name) for name in ("subtotal", "shipping", "tax", "total", "amount_refunded")
+}
 
 
 @admin.register(Order)
@@ -72,7 +97,11 @@ class OrderAdmin(MerchantScopedAdmin):
         return money(obj.amount_refunded, obj.currency) if obj.amount_refunded else "—"
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Order._meta.fields]
+        return [field.name for field in Order._meta.fields] + list(ORDER_AMOUNTS.values())
+
+    def get_fields(self, request, obj=None):
+        # Every column, read-only; amounts shown as money ("$1,318.99"), not in minor units.
+        return [ORDER_AMOUNTS.get(field.name, field.name) for field in Order._meta.fields]
 
     @admin.action(
         description="Retry the refund of paid orders that sold out", permissions=["change"]

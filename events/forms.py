@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from catalog.money import MoneyField
 from events.models import LiveEvent, Platform, ShowProduct
 from events.scheduling import SCHEDULE_FIELDS
 
@@ -50,6 +51,13 @@ class ShowProductFormSet(forms.BaseInlineFormSet):
 
 
 class ShowProductForm(forms.ModelForm):
+    # Typed and shown as money ("19.99"), stored in minor units, in the product's currency.
+    live_price = MoneyField(
+        label="Live price",
+        required=False,
+        help_text="Optional price while the show is live, for example 19.99.",
+    )
+
     class Meta:
         model = ShowProduct
         fields = ["product", "position", "live_price", "per_customer_limit"]

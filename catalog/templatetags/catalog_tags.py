@@ -1,18 +1,11 @@
 from django import template
 
+from catalog.money import money_format
+
 register = template.Library()
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$"}
-
-
-@register.filter
-def money(minor: int | None, currency: str = "USD") -> str:
-    """1999, "USD" -> "$19.99". Amounts are integers in minor units."""
-    if minor is None:
-        return ""
-    amount = f"{minor // 100:,}.{minor % 100:02d}"
-    symbol = SYMBOLS.get(currency)
-    return f"{symbol}{amount}" if symbol else f"{amount} {currency}"
+# 1999, "USD" -> "$19.99": the one money formatter (catalog/money.py), as `{{ amount|money:currency }}`.
+money = register.filter("money", money_format)
 
 
 @register.filter

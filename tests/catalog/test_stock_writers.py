@@ -24,6 +24,7 @@ from catalog import catalog_csv, stock
 from catalog.admin import VariantAdmin
 from catalog.catalog_csv import COLUMNS, CatalogImportError, RowError, catalog_import_csv
 from catalog.models import Variant
+from catalog.money import money_plain
 from checkout import inventory
 from checkout.models import Order, Reservation
 from events.models import Platform
@@ -111,7 +112,7 @@ def variant_change_form(client, variant, *, price, stock_on_hand):
             "sku": variant.sku,
             "size": variant.size,
             "color": variant.color,
-            "price": str(price),
+            "price": money_plain(price),
             "compare_at_price": "",
             "currency": variant.currency,
             "stock_on_hand": str(stock_on_hand),
@@ -137,7 +138,7 @@ def product_page_inline(client, variant, *, price, stock_on_hand):
         "variants-0-sku": variant.sku,
         "variants-0-size": variant.size,
         "variants-0-color": variant.color,
-        "variants-0-price": str(price),
+        "variants-0-price": money_plain(price),
         "variants-0-compare_at_price": "",
         "variants-0-currency": variant.currency,
         "variants-0-stock_on_hand": str(stock_on_hand),
@@ -378,7 +379,7 @@ def test_the_refused_change_form_keeps_what_the_owner_typed(owner_client, lamp):
 
     response = variant_change_form(owner_client, shown, price=2500, stock_on_hand=2)
 
-    assert 'name="price" value="2500"' in page(response)
+    assert 'name="price" value="25.00"' in page(response)
     assert 'name="stock_on_hand" value="2"' in page(response)
 
 

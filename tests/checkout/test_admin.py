@@ -93,3 +93,19 @@ def test_a_host_may_look_but_not_touch(client, brand, make_staff, orders):
 
     assert client.get(change_url(orders["own"])).status_code == 200
     assert client.get(change_url(orders["other"])).status_code in (302, 404)
+
+
+def test_orders_show_their_amounts_as_money(client, brand, make_staff, orders):
+    # given an order of $1,318.99 of which $18.99 was refunded
+    Order.objects.filter(pk=orders["own"].pk).update(total=131899, amount_refunded=1899)
+    client.force_login(make_staff(brand))
+
+    listed = client.get(reverse("admin:checkout_order_changelist")).content.decode()
+    opened = client.get(change_url(orders["own"])).content.decode()
+
+    # then the list and the order read as money, never as minor units
+    assert "$1,318.99" in listed and "$18.99" in listed
+    assert "$1,318.99" in opened and "$18.99" in opened
+    assert "$249.00" in opened  # the line's unit price and line total
+    for page in (listed, opened):
+        assert "131899" not in page and "24900" not in page

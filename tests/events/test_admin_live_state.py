@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Membership, Merchant
+from catalog.money import money_plain
 from events import scheduling, services
 from events.admin import LiveEventAdmin
 from events.models import LiveEvent, ShowProduct
@@ -60,7 +61,7 @@ def change_form_data(event: LiveEvent, run_of_show: dict | None = None, **overri
             "event": str(event.pk),
             "product": str(entry.product_id),
             "position": str(entry.position),
-            "live_price": "" if entry.live_price is None else str(entry.live_price),
+            "live_price": money_plain(entry.live_price),
             "per_customer_limit": ""
             if entry.per_customer_limit is None
             else str(entry.per_customer_limit),
@@ -220,7 +221,7 @@ def test_a_run_of_show_edit_mid_show_leaves_the_live_state_and_tells_viewers(
             change_url(live_event),
             change_form_data(
                 live_event,
-                run_of_show={entry.pk: {"live_price": "14900", "per_customer_limit": "2"}},
+                run_of_show={entry.pk: {"live_price": "149.00", "per_customer_limit": "2"}},
             ),
         )
 
@@ -266,7 +267,7 @@ def test_the_admin_add_form_schedules_through_the_service(
         "run_of_show-TOTAL_FORMS": "1",
         "run_of_show-0-product": str(show_products[1].pk),
         "run_of_show-0-position": "0",
-        "run_of_show-0-live_price": "19900",
+        "run_of_show-0-live_price": "199.00",
     }
 
     response = owner_client.post(ADD, data)
