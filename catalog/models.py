@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from catalog.local_time import DEFAULT_TIME_ZONE, validate_time_zone
+
 
 class MerchantApplication(models.Model):
     """A business asking to sell on Liveshop, reviewed by platform staff."""
@@ -21,6 +23,12 @@ class MerchantApplication(models.Model):
     contact_email = models.EmailField()
     what_they_sell = models.TextField(
         max_length=2000, help_text="What the business sells and how it would use live shows."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text="Where the business schedules its live shows.",
     )
     status = models.CharField(max_length=10, choices=Status, default=Status.PENDING, db_index=True)
     rejection_reason = models.TextField(blank=True)
@@ -52,6 +60,12 @@ class Merchant(models.Model):
         default=False, help_text="Only verified merchants can sell and host live shows."
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default=DEFAULT_TIME_ZONE,
+        validators=[validate_time_zone],
+        help_text="Show times are entered and shown in this zone in the Shopping Manager.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
