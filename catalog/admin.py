@@ -15,6 +15,7 @@ from catalog import catalog_csv, images, services, stock
 from catalog.forms import (
     ApproveApplicationForm,
     CatalogImportForm,
+    MerchantForm,
     ProductForm,
     ProductImageForm,
     RejectApplicationForm,
@@ -65,6 +66,7 @@ class MerchantApplicationAdmin(PlatformOnlyAdmin):
         "contact_name",
         "contact_email",
         "what_they_sell",
+        "time_zone",
         "status",
         "rejection_reason",
         "reviewed_by",
@@ -156,6 +158,7 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Merchant)
 class MerchantAdmin(MerchantScopedAdmin):
+    form = MerchantForm
     list_display = ["name", "slug", "is_verified", "shop_link", "created_at"]
     list_filter = ["is_verified"]
     search_fields = ["name", "slug"]

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 
 from catalog import images
+from catalog.local_time import DEFAULT_TIME_ZONE, TimeZoneField
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
 from catalog.money import MoneyField
 from catalog.services import merchant_slug_suggest
@@ -14,10 +15,22 @@ class MerchantApplicationForm(forms.ModelForm):
     """The public 'Sell on Liveshop' form."""
 
     website = forms.URLField(max_length=300, assume_scheme="https", label="Website")
+    time_zone = TimeZoneField(
+        initial=DEFAULT_TIME_ZONE,
+        required=False,  # a select always sends one; without it, the default
+        help_text="You schedule your live shows in this time zone.",
+    )
 
     class Meta:
         model = MerchantApplication
-        fields = ["business_name", "website", "contact_name", "contact_email", "what_they_sell"]
+        fields = [
+            "business_name",
+            "website",
+            "contact_name",
+            "contact_email",
+            "what_they_sell",
+            "time_zone",
+        ]
         labels = {
             "business_name": "Business name",
             "website": "Website",
@@ -32,6 +45,36 @@ class MerchantApplicationForm(forms.ModelForm):
         if not slugify(name):
             raise ValidationError("Use at least one letter or digit in the business name.")
         return name
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            # static/js/time_zone_guess.js picks the browser's own zone until the person chooses.
+            self.fields["time_zone"].widget.attrs["data-guess-time-zone"] = ""
+
+    def clean_time_zone(self):
+        return self.cleaned_data["time_zone"] or DEFAULT_TIME_ZONE
+
+
+class MerchantForm(forms.ModelForm):
+    """A merchant's profile in the Shopping Manager."""
+
+    time_zone = TimeZoneField(
+        initial=DEFAULT_TIME_ZONE,
+        help_text="Show times are entered and shown in this zone in the Shopping Manager.",
+    )
+
+    class Meta:
+        model = Merchant
+        fields = [
+            "name",
+            "slug",
+            "website",
+            "contact_email",
+            "description",
+            "is_verified",
+            "time_zone",
+        ]
 
 
 class ApproveApplicationForm(forms.Form):

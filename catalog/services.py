@@ -17,6 +17,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from catalog.local_time import DEFAULT_TIME_ZONE
 from catalog.models import Membership, Merchant, MerchantApplication
 
 User = get_user_model()
@@ -37,7 +38,13 @@ class Approval:
 
 
 def application_submit(
-    *, business_name: str, website: str, contact_name: str, contact_email: str, what_they_sell: str
+    *,
+    business_name: str,
+    website: str,
+    contact_name: str,
+    contact_email: str,
+    what_they_sell: str,
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> MerchantApplication:
     application = MerchantApplication.objects.create(
         business_name=business_name,
@@ -45,6 +52,7 @@ def application_submit(
         contact_name=contact_name,
         contact_email=contact_email,
         what_they_sell=what_they_sell,
+        time_zone=time_zone,
     )
     transaction.on_commit(
         lambda: _email(
@@ -91,6 +99,7 @@ def application_approve(
             slug=slug,
             website=application.website,
             contact_email=email,
+            time_zone=application.time_zone,
             is_verified=True,
             verified_at=now,
         )

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 
+from catalog.local_time import ZonedSplitDateTime
 from catalog.models import Membership, Merchant
 from catalog.selectors import is_platform_staff, membership_for
 
@@ -65,6 +66,8 @@ class MerchantScopedMixin:
     merchant_view_only_roles: frozenset[str] = frozenset()
     # Lookups shown as list filters to platform staff only (they list every merchant).
     platform_only_list_filter: tuple[str, ...] = ("merchant",)
+    # Times are typed in the merchant's zone (catalog.local_time), named beside each field.
+    formfield_overrides = {models.DateTimeField: {"widget": ZonedSplitDateTime}}
 
     def get_queryset(self, request):
         return scope_for_user(super().get_queryset(request), request.user)

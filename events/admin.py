@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from catalog.local_time import local_datetime
 from catalog.models import Membership
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
 from events import errors as show_errors
@@ -34,7 +35,7 @@ class ShowProductInline(MerchantScopedMixin, admin.TabularInline):
 @admin.register(LiveEvent)
 class LiveEventAdmin(MerchantScopedAdmin):
     form = LiveEventForm
-    list_display = ["title", "merchant", "scheduled_start", "status", "links"]
+    list_display = ["title", "merchant", "starts", "status", "links"]
     list_filter = ["status", "merchant"]
     list_select_related = ["merchant"]
     search_fields = ["title", "slug", "host_name"]
@@ -90,9 +91,22 @@ class LiveEventAdmin(MerchantScopedAdmin):
             services.event_products_changed(event=form.instance)
 
     def get_readonly_fields(self, request, obj=None):
-        fixed = ["status", "started_at", "ended_at"]
+        fixed = ["status", "started", "ended"]
         # A show never moves to another brand.
         return [*fixed, "merchant"] if obj is not None else fixed
+
+    # Times in the merchant's zone (the Shopping Manager runs in it), with the zone's abbreviation.
+    @admin.display(description="Starts", ordering="scheduled_start")
+    def starts(self, obj):
+        return local_datetime(obj.scheduled_start)
+
+    @admin.display(description="Went live")
+    def started(self, obj):
+        return local_datetime(obj.started_at)
+
+    @admin.display(description="Ended")
+    def ended(self, obj):
+        return local_datetime(obj.ended_at)
 
     @admin.display(description="Pages")
     def links(self, obj):

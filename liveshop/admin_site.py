@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 
+from catalog.local_time import in_merchant_time_zone
 from catalog.tenancy import scope_for_user
 
 
@@ -14,6 +15,10 @@ class ShoppingManagerSite(admin.AdminSite):
     site_header = "Liveshop Shopping Manager"
     site_title = "Shopping Manager"
     index_title = "Shopping Manager"
+
+    def admin_view(self, view, cacheable=False):
+        # A merchant's staff enter and read times in their merchant's zone (platform staff: UTC).
+        return super().admin_view(in_merchant_time_zone(view), cacheable)
 
     def get_urls(self):
         # Django's "view on site" redirect resolves any object by content type; scope it first.

@@ -3,6 +3,7 @@ services, and never undoes the live state viewers follow (seq, status, featured,
 
 import html
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from channels.db import database_sync_to_async
@@ -34,7 +35,8 @@ def change_form_data(event: LiveEvent, run_of_show: dict | None = None, **overri
     """What the admin's change form posts for `event` as it is now, with `overrides`.
 
     `run_of_show` maps a ShowProduct's pk to the inline fields to change on it."""
-    start = timezone.localtime(event.scheduled_start)
+    # as the merchant's staff see it: in the merchant's time zone
+    start = timezone.localtime(event.scheduled_start, ZoneInfo(event.merchant.time_zone))
     entries = list(ShowProduct.objects.filter(event=event).order_by("position", "pk"))
     data = {
         "title": event.title,
