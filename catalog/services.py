@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +18,7 @@ from django.utils.text import slugify
 
 from catalog.local_time import DEFAULT_TIME_ZONE
 from catalog.models import Membership, Merchant, MerchantApplication
+from liveshop.site_url import absolute_url
 
 User = get_user_model()
 
@@ -75,11 +75,16 @@ def merchant_slug_suggest(name: str) -> str:
 
 
 def application_approve(
-    *, application: MerchantApplication, slug: str, reviewer: AbstractBaseUser
+    *,
+    application: MerchantApplication,
+    slug: str,
+    reviewer: AbstractBaseUser,
+    site: str | None = None,
 ) -> Approval:
     """Create a verified merchant and its owner account, and email the owner a set-password link.
 
-    Raises ApplicationAlreadyReviewed, or ValidationError when the slug or the owner's username is
+    `site`: the address the reviewer's request came to (`site_url.site_root(request)`), used for
+    the email's links when SITE_URL is unset (development). Raises ApplicationAlreadyReviewed, or ValidationError when the slug or the owner's username is
     taken.
     """
     with transaction.atomic():
@@ -112,7 +117,7 @@ def application_approve(
         application.reviewed_at = now
         application.save(update_fields=["status", "merchant", "reviewed_by", "reviewed_at"])
 
-    set_password_url = _set_password_url(owner)
+    set_password_url = _set_password_url(owner, site=site)
     transaction.on_commit(
         lambda: _email(
             email,
@@ -122,7 +127,7 @@ def application_approve(
                 "merchant": merchant,
                 "owner": owner,
                 "set_password_url": set_password_url,
-                "shop_url": settings.SITE_URL + merchant.get_absolute_url(),
+                "shop_url": absolute_url(merchant.get_absolute_url(), site=site),
             },
         )
     )
@@ -157,9 +162,15 @@ def application_reject(
 
 
 def staff_invite(
-    *, merchant: Merchant, email: str, role: str, invited_by: AbstractBaseUser
+    *,
+    merchant: Merchant,
+    email: str,
+    role: str,
+    invited_by: AbstractBaseUser,
+    site: str | None = None,
 ) -> Membership:
-    """Give `email` a staff account at `merchant` and email them a set-password link.
+    """Give `email` a staff account at `merchant` and email them a set-password link (on `site`,
+    as for application_approve).
 
     Raises ValidationError when the address already has an account.
     """
@@ -173,7 +184,7 @@ def staff_invite(
             )
         user = _staff_account_create(email)
         membership = Membership.objects.create(user=user, merchant=merchant, role=role)
-    set_password_url = _set_password_url(user)
+    set_password_url = _set_password_url(user, site=site)
     transaction.on_commit(
         lambda: _email(
             email,
@@ -206,15 +217,16 @@ def _staff_account_create(email: str, *, first_name: str = "", last_name: str = 
     )
 
 
-def _set_password_url(user: AbstractBaseUser) -> str:
-    """A one-time link where a new account chooses its password (Django's reset flow)."""
-    return settings.SITE_URL + reverse(
-        "password_reset_confirm",
+def _set_password_url(user: AbstractBaseUser, *, site: str | None) -> str:
+    """A one-time link where a new account chooses its password (Django's reset token)."""
+    path = reverse(
+        "catalog:set_password",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         },
     )
+    return absolute_url(path, site=site)
 
 
 def _email(to: str, subject: str, template: str, context: dict) -> None:

@@ -1,4 +1,6 @@
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -27,6 +29,17 @@ def sell(request):
 @require_safe
 def sell_thanks(request):
     return render(request, "catalog/sell_thanks.html")
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """A new owner (approved application) or invited staff member chooses a password from the
+    emailed link (Django's one-time reset token), is signed in, and lands on Get started."""
+
+    template_name = "registration/password_set_confirm.html"
+    reset_url_token = "choose"  # the form's own address, once the token is in the session
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("admin:get_started")
 
 
 @require_safe

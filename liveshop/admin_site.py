@@ -1,5 +1,7 @@
 """The admin site as the Shopping Manager: Django's AdminSite with tenant-aware shortcuts."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.contenttypes import views as contenttype_views
 from django.contrib.contenttypes.models import ContentType
@@ -9,12 +11,17 @@ from django.urls import path
 
 from catalog.local_time import in_merchant_time_zone
 from catalog.tenancy import scope_for_user
+from liveshop.get_started import get_started_view
+from liveshop.sign_in import ShoppingManagerSignInForm
 
 
 class ShoppingManagerSite(admin.AdminSite):
     site_header = "Liveshop Shopping Manager"
     site_title = "Shopping Manager"
     index_title = "Shopping Manager"
+    # Sign in with Liveshop's look and its email address field (templates/registration/login.html).
+    login_form = ShoppingManagerSignInForm
+    login_template = "registration/login.html"
 
     def admin_view(self, view, cacheable=False):
         # A merchant's staff enter and read times in their merchant's zone (platform staff: UTC).
@@ -28,6 +35,11 @@ class ShoppingManagerSite(admin.AdminSite):
                 "r/<int:content_type_id>/<path:object_id>/",
                 self.admin_view(self.view_on_site),
                 name="view_on_site",
+            ),
+            path(
+                "get-started/",
+                self.admin_view(partial(get_started_view, site=self)),
+                name="get_started",
             ),
             *urls,
         ]

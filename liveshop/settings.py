@@ -296,7 +296,9 @@ if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
 # Seconds an SMTP connection may block; a slow mail server then fails the task, which retries.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The site's public address for links in emails, e.g. https://shop.example.com: required when DEBUG
+# is off (liveshop/site_url.py checks it). Unset in development: http://127.0.0.1:8000.
+SITE_URL = env.str("SITE_URL", default="")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

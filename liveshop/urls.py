@@ -4,6 +4,7 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from liveshop.ratelimits import ratelimited
+from liveshop.sign_in import SignInForm
 
 # Sign-in forms: failed attempts are throttled per account by django-axes, and every attempt per
 # address here.
@@ -11,7 +12,11 @@ sign_in = ratelimited("login", page=True)
 
 urlpatterns = [
     path("admin/login/", sign_in(admin.site.login)),
-    path("accounts/login/", sign_in(LoginView.as_view()), name="login"),
+    path(
+        "accounts/login/",
+        sign_in(LoginView.as_view(authentication_form=SignInForm)),
+        name="login",
+    ),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("checkout.urls")),

@@ -83,6 +83,7 @@ def production_env(tmp_path: Path) -> dict[str, str]:
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "shop.example.com",
         "CSRF_TRUSTED_ORIGINS": "https://shop.example.com",
+        "SITE_URL": "https://shop.example.com",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'prod.sqlite3'}",
         "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24,
         "STRIPE_PUBLISHABLE_KEY": "pk_live_" + "x" * 24,
@@ -342,6 +343,49 @@ def test_development_starts_without_any_payment_configuration(tmp_path):
     assert code == 0, output
     code, output = start_server(tmp_path, seconds=8, DEBUG="true")
     assert code is None, output  # still serving
+
+
+# --- The site's address: links in emails need it ------------------------------------------------
+
+
+def test_production_without_site_url_refuses_to_start(tmp_path):
+    # given DEBUG off and no SITE_URL: a set-password link would have no address
+    env = without(production_env(tmp_path), "SITE_URL")
+    # when the checks run, then they fail, naming what to set
+    for options in [(), ("--deploy",)]:
+        code, output = check(tmp_path, env, *options)
+        assert code != 0
+        assert "liveshop.E001" in output and "SITE_URL" in output
+        assert "https://shop.example.com" in output  # what a value looks like
+    # and the server itself does not start
+    code, output = start_server(tmp_path, **env)
+    assert code not in (0, None), output
+    assert "liveshop.E001" in output
+
+
+def test_site_url_must_be_an_absolute_http_address(tmp_path):
+    for value in [
+        "shop.example.com",
+        "ftp://shop.example.com",
+        "https://",
+        "https://shop.example.com/shop/",
+        "https://shop.example.com/?ref=email",
+    ]:
+        code, output = check(tmp_path, production_env(tmp_path) | {"SITE_URL": value})
+        assert code != 0, value
+        assert "liveshop.E002" in output and repr(value) in output
+    # in development too: a value that is set must be usable
+    code, output = check(tmp_path, {"DEBUG": "true", "SITE_URL": "shop.example.com"})
+    assert code != 0 and "liveshop.E002" in output
+    # a port, or a trailing slash, are fine
+    for value in ["https://shop.example.com/", "http://10.0.0.5:8000"]:
+        code, output = check(tmp_path, production_env(tmp_path) | {"SITE_URL": value})
+        assert code == 0, output
+
+
+def test_development_needs_no_site_url(tmp_path):
+    code, output = check(tmp_path, {"DEBUG": "true"})
+    assert code == 0, output
 
 
 # --- Demo data --------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
 
+from catalog import services
 from catalog.models import Membership, Merchant, MerchantApplication
+from liveshop.site_url import site_root
 
 APPLICATION = {
     "business_name": "Maple & Moss",
@@ -85,22 +87,85 @@ def test_platform_staff_approves_and_the_owner_can_set_a_password(
 
     (email,) = mail.outbox
     assert email.to == ["ada@maple-moss.example"]
+    # no SITE_URL in development, and no request behind the email: where `make run` serves
     assert "http://127.0.0.1:8000/shop/maple-moss/" in email.body
-    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/reset/\S+)", email.body).group(1)
+    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/set-password/\S+)", email.body).group(1)
     client.logout()
+
+    # the link opens Liveshop's own page, which names the address to sign in with
     set_password_page = client.get(link, follow=True)
-    assert "new_password1" in set_password_page.content.decode()
-    client.post(
+    page = set_password_page.content.decode()
+    assert '<link rel="stylesheet" href="/static/css/site.css">' in page
+    assert "<h1>Choose your password</h1>" in page
+    assert "Your Shopping Manager account is <strong>ada@maple-moss.example</strong>" in page
+    assert "Sign in with this email address" in page
+    # choosing a password signs the owner in and lands them on Get started
+    chosen = client.post(
         set_password_page.redirect_chain[-1][0],
         {"new_password1": "a-long-new-passphrase", "new_password2": "a-long-new-passphrase"},
     )
-    # The Shopping Manager's own sign-in form (throttled by django-axes, which needs the request).
+    assert chosen.status_code == 302
+    assert chosen["Location"] == reverse("admin:get_started")
+    get_started = client.get(chosen["Location"]).content.decode()
+    assert "Welcome to the Shopping Manager of <strong>Maple &amp; Moss</strong>" in get_started
+    # the link works once
+    assert "This link no longer works" in client.get(link, follow=True).content.decode()
+
+    # later: the Shopping Manager's own sign-in form asks for the email address (throttled by
+    # django-axes, which needs the request)
+    client.logout()
+    sign_in_page = client.get(reverse("admin:login")).content.decode()
+    assert '<label for="id_username">Email address</label>' in sign_in_page
+    assert "<h1>Sign in to the Shopping Manager</h1>" in sign_in_page
     signed_in = client.post(
         reverse("admin:login"),
         {"username": "ada@maple-moss.example", "password": "a-long-new-passphrase"},
     )
     assert signed_in.status_code == 302
     assert client.get(reverse("admin:catalog_product_changelist")).status_code == 200
+
+
+def test_the_set_password_page_refuses_a_forged_link(client, db):
+    page = client.get("/accounts/set-password/MQ/not-a-token/", follow=True)
+
+    assert page.status_code == 200
+    assert "This link no longer works" in page.content.decode()
+    assert "new_password1" not in page.content.decode()
+
+
+def test_emails_link_to_site_url_when_it_is_set(
+    client_for, platform_staff, application, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://shop.example.com"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(platform_staff).post(approve_url(application), {"slug": "maple-moss"})
+
+    (email,) = mail.outbox
+    assert "https://shop.example.com/shop/maple-moss/" in email.body
+    assert re.search(r"https://shop\.example\.com/accounts/set-password/\S+/\S+/", email.body)
+    assert "127.0.0.1" not in email.body
+
+
+def test_without_site_url_emails_link_to_the_address_the_request_came_to(
+    platform_staff, application, settings, rf, django_capture_on_commit_callbacks
+):
+    # development on another machine of the network: no SITE_URL, the request's host
+    settings.SITE_URL = ""
+    settings.ALLOWED_HOSTS = ["192.168.1.20"]
+    request = rf.get("/admin/", HTTP_HOST="192.168.1.20:8000")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.application_approve(
+            application=application,
+            slug="maple-moss",
+            reviewer=platform_staff,
+            site=site_root(request),
+        )
+
+    (email,) = mail.outbox
+    assert "http://192.168.1.20:8000/shop/maple-moss/" in email.body
+    assert "http://192.168.1.20:8000/accounts/set-password/" in email.body
 
 
 def test_approval_with_a_taken_slug_is_refused_and_creates_nothing(

@@ -27,9 +27,11 @@ def test_owner_invites_a_host_who_sets_a_password(
     assert (invited.membership.merchant, invited.membership.role) == (merchant_a, "host")
     (email,) = mail.outbox
     assert "invited you to Merchant A" in email.body
-    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/reset/\S+)", email.body).group(1)
+    link = re.search(r"http://127\.0\.0\.1:8000(/accounts/set-password/\S+)", email.body).group(1)
     client.logout()
-    assert "new_password1" in client.get(link, follow=True).content.decode()
+    page = client.get(link, follow=True).content.decode()
+    assert "Your Shopping Manager account is <strong>Host@example.com</strong>" in page
+    assert "new_password1" in page
 
 
 def test_inviting_an_existing_account_is_refused_and_changes_nothing(

@@ -1,0 +1,31 @@
+"""The sign-in forms of the site (/accounts/login/) and of the Shopping Manager (/admin/login/).
+
+Accounts are named by their email address: merchant staff since onboarding (catalog/services.py
+creates them with username = email), viewers since sign-up. So the form asks for the email address,
+and the browser offers the saved one.
+"""
+
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class EmailSignInMixin:
+    invalid_login = "That email address and password do not match an account."
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.label = "Email address"
+        # Not type="email": the demo's accounts (and platform staff's) have plain usernames.
+        username.widget.attrs.update(
+            autocomplete="username", inputmode="email", autocapitalize="none", spellcheck="false"
+        )
+        self.error_messages = {**self.error_messages, "invalid_login": self.invalid_login}
+
+
+class SignInForm(EmailSignInMixin, AuthenticationForm):
+    pass
+
+
+class ShoppingManagerSignInForm(EmailSignInMixin, AdminAuthenticationForm):
+    invalid_login = "That email address and password do not match a Shopping Manager account."
