@@ -84,7 +84,9 @@ def application_approve(
     """Create a verified merchant and its owner account, and email the owner a set-password link.
 
     `site`: the address the reviewer's request came to (`site_url.site_root(request)`), used for
-    the email's links when SITE_URL is unset (development). Raises ApplicationAlreadyReviewed, or ValidationError when the slug or the owner's username is
+    the email's links when SITE_URL is unset (development).
+
+    Raises ApplicationAlreadyReviewed, or ValidationError when the slug or the owner's username is
     taken.
     """
     with transaction.atomic():
