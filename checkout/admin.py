@@ -1,12 +1,16 @@
 """Orders in the Shopping Manager: each merchant sees only its own, as with the catalog."""
 
+from django import forms
 from django.contrib import admin
 
 from catalog.models import Membership
+from catalog.money import MoneyField
 from catalog.templatetags.catalog_tags import money
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
-from checkout.models import Order, OrderLine
+from checkout.models import CheckoutSettings, Order, OrderLine
 from checkout.payment_outcomes import refunds_retry
+from checkout.payments import get_provider
+from checkout.pricing import merchant_currency, shipping_note
 
 register_tenant_model(Order, "merchant")
 register_tenant_model(OrderLine, "order__merchant")
@@ -115,3 +119,52 @@ class OrderAdmin(MerchantScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+register_tenant_model(CheckoutSettings, "merchant")
+
+
+class CheckoutSettingsForm(forms.ModelForm):
+    shipping_rate = MoneyField(
+        label="Flat shipping rate", help_text="Per order, e.g. 5.99. 0 for free shipping."
+    )
+    free_shipping_over = MoneyField(
+        label="Free shipping from",
+        required=False,
+        help_text="Orders whose items come to at least this ship free, e.g. 50.00. Empty: never.",
+    )
+
+    class Meta:
+        model = CheckoutSettings
+        fields = ["merchant", "shipping_rate", "free_shipping_over", "tax_mode", "tax_rate"]
+
+    def clean(self):
+        cleaned = super().clean()
+        mode = cleaned.get("tax_mode")
+        if mode == CheckoutSettings.TaxMode.STRIPE and get_provider().name != "stripe":
+            self.add_error(
+                "tax_mode",
+                "Stripe Tax needs Liveshop's Stripe keys, which this site does not have. "
+                "Choose prices that include tax, or your own rate.",
+            )
+        if (
+            mode == CheckoutSettings.TaxMode.RATE
+            and not self.has_error("tax_rate")
+            and not cleaned.get("tax_rate")
+        ):
+            self.add_error("tax_rate", "Enter the rate to add, e.g. 8.25.")
+        return cleaned
+
+
+@admin.register(CheckoutSettings)
+class CheckoutSettingsAdmin(MerchantScopedAdmin):
+    """Each merchant's shipping rate and tax rule (checkout/pricing.py applies them)."""
+
+    form = CheckoutSettingsForm
+    list_display = ["merchant", "shipping_summary", "tax_mode"]
+    list_select_related = ["merchant"]
+    merchant_roles = frozenset({Membership.Role.OWNER})
+
+    @admin.display(description="shipping")
+    def shipping_summary(self, rule):
+        return shipping_note(rule.merchant, merchant_currency(rule.merchant))

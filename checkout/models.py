@@ -7,7 +7,7 @@ snapshot of what was bought, so later catalog edits never change an order.
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -96,6 +96,11 @@ class Order(models.Model):
     shipping_postal_code = models.CharField("postal code", max_length=20)
     shipping_country = models.CharField("country", max_length=2)
     currency = models.CharField(max_length=3, choices=Currency)
+    # What the buyer saw before paying (checkout/pricing.py): total = subtotal + shipping + tax.
+    subtotal = models.PositiveIntegerField(default=0)
+    shipping = models.PositiveIntegerField(default=0)
+    tax = models.PositiveIntegerField(default=0, help_text="Added to the total; 0 when included.")
+    tax_label = models.CharField(max_length=60, blank=True)
     total = models.PositiveIntegerField()
     amount_refunded = models.PositiveIntegerField(default=0, help_text="In minor units.")
     status = models.CharField(max_length=20, choices=Status, default=Status.PENDING_PAYMENT)
@@ -171,3 +176,41 @@ class PaymentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class CheckoutSettings(models.Model):
+    """A merchant's shipping rate and tax rule, set in the Shopping Manager."""
+
+    class TaxMode(models.TextChoices):
+        INCLUDED = "included", "Prices include tax"
+        RATE = "rate", "Add my tax rate"
+        STRIPE = "stripe", "Stripe Tax calculates it"
+
+    merchant = models.OneToOneField(
+        Merchant, on_delete=models.CASCADE, related_name="checkout_settings"
+    )
+    shipping_rate = models.PositiveIntegerField(
+        "flat shipping rate", default=0, help_text="Per order. 0 for free shipping."
+    )
+    free_shipping_over = models.PositiveIntegerField(
+        "free shipping from",
+        null=True,
+        blank=True,
+        help_text="Orders of at least this subtotal ship free. Empty: never.",
+    )
+    tax_mode = models.CharField(max_length=10, choices=TaxMode, default=TaxMode.INCLUDED)
+    tax_rate = models.DecimalField(
+        "tax rate (%)",
+        max_digits=6,
+        decimal_places=3,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Used when tax is added at your rate, e.g. 8.25.",
+    )
+
+    class Meta:
+        verbose_name = "shipping and tax"
+        verbose_name_plural = "shipping and tax"
+
+    def __str__(self) -> str:
+        return f"Shipping and tax of {self.merchant}"

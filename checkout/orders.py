@@ -19,6 +19,7 @@ from checkout.cart import cart_of, check_limits
 from checkout.errors import CheckoutError, PaymentUnavailable, SoldOut
 from checkout.models import Cart, CartLine, Order, OrderLine
 from checkout.payments import PaymentError, PaymentIntent, get_provider
+from checkout.pricing import Amounts, order_amounts
 from checkout.release import order_release, orders_release_expired
 from checkout.shoppers import Shopper
 from events.models import LiveEvent, ShowProduct
@@ -46,23 +47,20 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
     provider = get_provider()
     # Stock held by abandoned checkouts comes back here too, between two sweeps of the scheduler.
     orders_release_expired()
+    # Shipping and tax first, outside the transaction: Stripe Tax is a call over the network.
+    cart = cart_of(event=event, shopper=shopper)
+    amounts = _amounts(event, _cart_lines(cart), contact, provider)
     with transaction.atomic():
         # One checkout at a time per cart: a concurrent double submit waits here for the first.
-        cart = Cart.objects.select_for_update().get(pk=cart_of(event=event, shopper=shopper).pk)
+        cart = Cart.objects.select_for_update().get(pk=cart.pk)
         lines = _cart_lines(cart)
-        if not lines:
-            raise CheckoutError("Your cart is empty.")
-        entries = _entries(event, lines)
-        prices = {
-            line.variant_id: unit_price(
-                event=event, entry=entries[line.variant_id], variant=line.variant
-            )
-            for line in lines
-        }
+        prices = _prices(event, lines)
+        if sum(prices[line.variant_id] * line.quantity for line in lines) != amounts.subtotal:
+            raise CheckoutError("Your cart changed while you checked out; check it and try again.")
         order = _pending_order(event=event, shopper=shopper)
         if order is None:
             _require_hold_allowed(shopper)
-        created = order is None or not _same_order(order, lines, prices, contact)
+        created = order is None or not _same_order(order, lines, prices, contact, amounts)
         replaced = order if created else None
         if created:
             if replaced is not None:
@@ -74,8 +72,9 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
                 contact=contact,
                 cart=cart,
                 lines=lines,
-                entries=entries,
+                entries=_entries(event, lines),
                 prices=prices,
+                amounts=amounts,
                 provider=provider.name,
             )
             try:
@@ -111,6 +110,40 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
         Order.objects.filter(pk=order.pk).update(payment_intent_id=intent.id)
         order.payment_intent_id = intent.id
     return StartedCheckout(order=order, intent=intent)
+
+
+def _prices(event: LiveEvent, lines: list[CartLine]) -> dict[int, int]:
+    """{variant_id: unit price now}. Raises CheckoutError for an empty cart or an item no longer
+    shown."""
+    if not lines:
+        raise CheckoutError("Your cart is empty.")
+    entries = _entries(event, lines)
+    return {
+        line.variant_id: unit_price(
+            event=event, entry=entries[line.variant_id], variant=line.variant
+        )
+        for line in lines
+    }
+
+
+def _amounts(event: LiveEvent, lines: list[CartLine], contact: dict, provider) -> Amounts:
+    prices = _prices(event, lines)
+    currencies = {line.variant.currency for line in lines}
+    if len(currencies) != 1:
+        raise CheckoutError("Items in different currencies must be bought separately.")
+    try:
+        return order_amounts(
+            merchant=event.merchant,
+            currency=currencies.pop(),
+            items=[
+                (line.variant.sku or str(line.variant_id), prices[line.variant_id] * line.quantity)
+                for line in lines
+            ],
+            address=contact,
+            provider=provider,
+        )
+    except PaymentError as exc:
+        raise PaymentUnavailable(exc.message) from exc
 
 
 def _require_hold_allowed(shopper: Shopper) -> None:
@@ -154,11 +187,18 @@ def _pending_order(*, event: LiveEvent, shopper: Shopper) -> Order | None:
     )
 
 
-def _same_order(order: Order, lines: list[CartLine], prices: dict[int, int], contact: dict) -> bool:
-    """Would a new order be this one: same items, same prices, same contact details?"""
+def _same_order(
+    order: Order, lines: list[CartLine], prices: dict[int, int], contact: dict, amounts: Amounts
+) -> bool:
+    """Would a new order be this one: same items, prices, contact details, shipping and tax?"""
     ordered = sorted(order.lines.values_list("variant_id", "quantity", "unit_price"))
     wanted = sorted((line.variant_id, line.quantity, prices[line.variant_id]) for line in lines)
-    return ordered == wanted and all(getattr(order, k) == v for k, v in contact.items())
+    return (
+        ordered == wanted
+        and all(getattr(order, k) == v for k, v in contact.items())
+        and (order.shipping, order.tax, order.total)
+        == (amounts.shipping, amounts.tax, amounts.total)
+    )
 
 
 def _order_create(
@@ -170,6 +210,7 @@ def _order_create(
     lines: list[CartLine],
     entries: dict[int, ShowProduct],
     prices: dict[int, int],
+    amounts: Amounts,
     provider: str,
 ) -> Order:
     """The order and its lines, at `prices`, once each line passes the limits again."""
@@ -182,17 +223,18 @@ def _order_create(
             variant=line.variant,
             quantity=line.quantity,
         )
-    currencies = {line.variant.currency for line in lines}
-    if len(currencies) != 1:
-        raise CheckoutError("Items in different currencies must be bought separately.")
     order = Order.objects.create(
         merchant=event.merchant,
         event=event,
         user=shopper.user,
         session_key="" if shopper.user else shopper.session_key,
         platform=shopper.platform,
-        currency=currencies.pop(),
-        total=sum(prices[line.variant_id] * line.quantity for line in lines),
+        currency=lines[0].variant.currency,  # one currency: checked with the amounts
+        subtotal=amounts.subtotal,
+        shipping=amounts.shipping,
+        tax=amounts.tax,
+        tax_label=amounts.tax_label,
+        total=amounts.total,
         payment_provider=provider,
         reserved_until=timezone.now() + timedelta(minutes=settings.CHECKOUT_RESERVATION_MINUTES),
         **contact,

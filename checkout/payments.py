@@ -53,6 +53,12 @@ class PaymentProvider(Protocol):
         """Stop a payment that will not be completed (the reservation expired). Raises PaymentError
         only when the provider could not be reached, so that the task tries again."""
 
+    def calculate_tax(
+        self, *, currency: str, items: list[tuple[str, int]], shipping: int, address: dict
+    ) -> int:
+        """The tax to add to `items` (reference, amount) and `shipping` delivered to `address`
+        (the shipping_* fields). Raises PaymentError."""
+
     def refund(self, *, order: Order, attempt: str = "") -> None:
         """Give a paid order's money back; idempotent per order and `attempt`. Raises PaymentError.
 
@@ -103,6 +109,40 @@ class StripeProvider:
             raise PaymentError() from exc
         return PaymentIntent(id=intent.id, client_secret=intent.client_secret)
 
+    def calculate_tax(
+        self, *, currency: str, items: list[tuple[str, int]], shipping: int, address: dict
+    ) -> int:
+        try:
+            calculation = self.client.v1.tax.calculations.create(
+                params={
+                    "currency": currency.lower(),
+                    "line_items": [
+                        {"amount": amount, "reference": reference, "tax_behavior": "exclusive"}
+                        for reference, amount in items
+                    ],
+                    "shipping_cost": {"amount": shipping, "tax_behavior": "exclusive"},
+                    "customer_details": {
+                        "address": {
+                            "line1": address["shipping_line1"],
+                            "line2": address.get("shipping_line2", ""),
+                            "city": address["shipping_city"],
+                            "state": address.get("shipping_region", ""),
+                            "postal_code": address["shipping_postal_code"],
+                            "country": address["shipping_country"],
+                        },
+                        "address_source": "shipping",
+                    },
+                },
+                options={"max_network_retries": 0},  # the buyer is waiting, as for the payment
+            )
+        except stripe.InvalidRequestError as exc:
+            raise PaymentError(
+                "The tax for this address could not be found; check the shipping address."
+            ) from exc
+        except stripe.StripeError as exc:
+            raise PaymentError("The tax could not be calculated; try again in a moment.") from exc
+        return calculation.tax_amount_exclusive
+
     def cancel_intent(self, *, intent_id: str) -> None:
         try:
             self.client.v1.payment_intents.cancel(intent_id)
@@ -146,6 +186,11 @@ class TestModeProvider:
         return PaymentIntent(
             id=intent_id, client_secret=f"{intent_id}_secret_{secrets.token_urlsafe(16)}"
         )
+
+    def calculate_tax(
+        self, *, currency: str, items: list[tuple[str, int]], shipping: int, address: dict
+    ) -> int:
+        raise PaymentError("Stripe Tax needs Stripe keys; the test-mode provider has none.")
 
     def cancel_intent(self, *, intent_id: str) -> None:
         pass

@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from catalog.templatetags.catalog_tags import money
 from checkout.forms import COUNTRIES, ContactForm
 from checkout.models import Cart, Order
 from checkout.payments import get_provider
+from checkout.pricing import shipping_note
 from checkout.shoppers import Shopper
 from events.models import LiveEvent, ShowProduct
 from events.purchase_rules import (
@@ -42,6 +44,7 @@ def buying_for(*, event: LiveEvent, platform: str) -> dict:
         "allowed": True,
         "message": None,
         "max_quantity": settings.CHECKOUT_MAX_QUANTITY,
+        "hold_minutes": settings.CHECKOUT_RESERVATION_MINUTES,
         "provider": provider.name,
         "test_mode": provider.test_mode,
         "publishable_key": provider.publishable_key,
@@ -129,22 +132,57 @@ def cart_json(*, event: LiveEvent, shopper: Shopper) -> dict:
         "total": total,
         "total_display": money(total, currency),
         "currency": currency,
+        "shipping_note": shipping_note(event.merchant, currency),
     }
 
 
 def order_json(order: Order) -> dict:
+    """The order as its buyer sees it: the summary before paying, then its status."""
+    currency = order.currency
     return {
         "number": str(order.number),
         "status": order.status,
         "status_display": order.get_status_display(),
         "reason": order.status_reason,
+        "subtotal_display": money(order.subtotal, currency),
+        "shipping_display": money(order.shipping, currency) if order.shipping else "Free",
+        "tax_label": order.tax_label or "Tax",
+        "tax_display": money(order.tax, currency) if order.tax or not order.tax_label else "",
         "total": order.total,
-        "total_display": money(order.total, order.currency),
+        "total_display": money(order.total, currency),
         "email": order.email,
+        # How long the items stay held, counted by the page's own clock (never compared with it).
+        "seconds_left": max(0, int((order.reserved_until - timezone.now()).total_seconds())),
         "lines": [
-            {"title": line.product_title, "label": line.variant_label, "quantity": line.quantity}
+            {
+                "title": line.product_title,
+                "label": line.variant_label,
+                "quantity": line.quantity,
+                "line_total_display": money(line.line_total, currency),
+            }
             for line in order.lines.all()
         ],
+        "ship_to": [
+            line
+            for line in (
+                order.shipping_name,
+                order.shipping_line1,
+                order.shipping_line2,
+                " ".join(
+                    part
+                    for part in (
+                        order.shipping_city + ",",
+                        order.shipping_region,
+                        order.shipping_postal_code,
+                    )
+                    if part
+                ),
+                order.shipping_country,
+            )
+            if line
+        ],
+        # The form as it was filled: a reload at the payment step starts the same checkout again.
+        "contact": {name: getattr(order, name) for name in ContactForm.base_fields},
     }
 
 

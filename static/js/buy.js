@@ -13,15 +13,26 @@ function el(tag, props = {}, ...children) {
   return element;
 }
 
+// The order waiting for payment, kept for a reload of the page (this tab only).
+const resumeKey = (slug) => `liveshop:checkout:${slug}`;
+
+function countdown(seconds) {
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
 export class Buying {
-  constructor({ slug, config, csrf, onCartCount, onDone }) {
+  // onShow: bring the cart into view (a history step back to it, a reload at the payment step);
+  // onDone: the buyer is finished (the confirmation's "Keep watching", or Back out of the panel).
+  constructor({ slug, config, csrf, onCartCount, onDone, onShow }) {
     this.slug = slug;
     this.config = config;
     this.csrf = csrf;
     this.onCartCount = onCartCount;
     this.onDone = onDone;
+    this.onShow = onShow;
     this.order = null;
     this.product = null;
+    this.current = null;
     $("buy-add").addEventListener("submit", (event) => { event.preventDefault(); this.add(); });
     $("buy-checkout").addEventListener("click", () => this.step("contact"));
     $("buy-step-contact").addEventListener("submit", (event) => { event.preventDefault(); this.startCheckout(); });
@@ -31,11 +42,17 @@ export class Buying {
       if (error) error.textContent = "";
     });
     $("buy-back-to-cart").addEventListener("click", () => this.step("cart"));
+    $("buy-edit-address").addEventListener("click", () => this.step("contact"));
     $("buy-pay")?.addEventListener("click", () => this.pay("succeed"));
     $("buy-decline")?.addEventListener("click", () => this.pay("fail"));
     $("buy-cancel").addEventListener("click", () => this.cancel());
-    $("buy-done").addEventListener("click", () => { this.order = null; this.refreshCart({ focus: false }); this.onDone(); });
-    this.refreshCart({ focus: false });
+    $("buy-done").addEventListener("click", () => { this.order = null; this.refreshCart({ focus: false, push: false }); this.onDone(); });
+    // Browser Back and Forward move between the panel's steps; back past the first one, the panel
+    // closes and the show stays.
+    window.addEventListener("popstate", ({ state }) => this.historyStep(state?.buyStep));
+    setInterval(() => this.renderHold(), 1000);
+    const waiting = sessionStorage.getItem(resumeKey(slug)); // read before the cart step clears it
+    this.refreshCart({ focus: false, push: false }).then(() => this.resume(waiting));
   }
 
   async request(url, body) {
@@ -80,12 +97,70 @@ export class Buying {
     }
   }
 
-  step(name, { focus = true } = {}) {
+  step(name, { focus = true, push = true } = {}) {
     for (const section of ["cart", "contact", "payment", "confirmation"]) {
       $(`buy-step-${section}`).hidden = section !== name;
     }
     $("buy-add").hidden = name !== "cart" || !this.product;
+    if (name === "payment" && this.order) sessionStorage.setItem(resumeKey(this.slug), this.order.number);
+    else sessionStorage.removeItem(resumeKey(this.slug));
+    if (push && history.state?.buyStep !== name) history.pushState({ buyStep: name }, "");
+    this.current = name;
     if (focus) $(`buy-step-${name}`).querySelector("h3")?.focus();
+  }
+
+  historyStep(name) {
+    // A paid order is not a step to go back into: Back from its confirmation leaves the panel.
+    if (!name || this.current === "confirmation") {
+      if (this.current === "confirmation") this.finishOrder();
+      this.onDone();
+      return;
+    }
+    if (name === "payment" && !this.order) name = "contact";
+    if ((name === "contact" || name === "payment") && !this.cart?.lines.length) name = "cart";
+    this.onShow();
+    this.step(name, { push: false });
+  }
+
+  // The page was reloaded while an order waited for payment: back to that order's payment step.
+  // Sending the same details again gives the same order and payment (checkout is idempotent).
+  async resume(number) {
+    if (!number) return;
+    const { ok, data } = await this.request(`/orders/${number}/`);
+    if (!ok || data.status !== "pending_payment" || data.seconds_left <= 0) return;
+    const form = $("buy-step-contact");
+    for (const [name, value] of Object.entries(data.contact)) {
+      if (form.elements[name]) form.elements[name].value = value;
+    }
+    this.onShow();
+    history.replaceState({ buyStep: "payment" }, "");
+    await this.startCheckout();
+  }
+
+  // While an order waits for payment its items are held; the panel says for how long.
+  renderHold() {
+    const held = $("buy-held");
+    if (!this.order || this.current === "confirmation") {
+      held.hidden = true;
+      return;
+    }
+    const left = Math.max(0, Math.round((this.order.deadline - Date.now()) / 1000));
+    held.hidden = false;
+    held.dataset.state = left > 0 ? "held" : "expired";
+    if (left > 0) {
+      held.textContent = `Your items are held for you for ${countdown(left)}.`;
+      return;
+    }
+    this.order = null;
+    held.hidden = true;
+    this.refreshCart().then(() =>
+      this.error("buy-cart-error", "Your hold ran out and the items went back on sale. Check out again to hold them."),
+    );
+  }
+
+  finishOrder() {
+    this.order = null;
+    this.refreshCart({ focus: false, push: false });
   }
 
   // Pick an option of a product (from the banner or the purchase tab)
@@ -148,10 +223,10 @@ export class Buying {
     }
   }
 
-  async refreshCart({ focus = true } = {}) {
+  async refreshCart({ focus = true, push = true } = {}) {
     const { ok, data } = await this.request(this.url("cart/"));
     if (ok) this.renderCart(data);
-    this.step("cart", { focus });
+    this.step("cart", { focus, push });
   }
 
   renderCart(cart) {
@@ -160,6 +235,9 @@ export class Buying {
     this.onCartCount(count);
     $("buy-cart-empty").hidden = cart.lines.length > 0;
     $("buy-cart-total").textContent = cart.lines.length ? `Total ${cart.total_display}` : "";
+    $("buy-cart-note").textContent = cart.lines.length
+      ? `${cart.shipping_note} Shipping and tax are added before you pay; checking out holds your items for ${this.config.hold_minutes} minutes.`
+      : "";
     $("buy-contact-total").textContent = `${count} ${count === 1 ? "item" : "items"} · Total ${cart.total_display}`;
     $("buy-checkout").hidden = cart.lines.length === 0;
     $("buy-cart-lines").replaceChildren(
@@ -211,10 +289,31 @@ export class Buying {
       form.querySelector("[aria-invalid]")?.focus(); // the first field to correct
       return;
     }
-    this.order = data.order;
-    $("buy-payment-total").textContent = `Total ${data.order.total_display}`;
+    this.showOrder(data.order);
     this.step("payment");
     if (data.payment.provider === "stripe") await this.mountStripe(data.payment);
+  }
+
+  // The summary before paying: what, where to, shipping, tax, the total, and the hold.
+  showOrder(order) {
+    this.order = { ...order, deadline: Date.now() + order.seconds_left * 1000 };
+    $("buy-summary-lines").replaceChildren(
+      ...order.lines.map((line) =>
+        el(
+          "li",
+          {},
+          el("span", { textContent: `${line.quantity} × ${line.title}${line.label ? ` (${line.label})` : ""}` }),
+          el("span", { textContent: line.line_total_display }),
+        ),
+      ),
+    );
+    $("buy-subtotal").textContent = order.subtotal_display;
+    $("buy-shipping").textContent = order.shipping_display;
+    $("buy-tax-label").textContent = order.tax_label;
+    $("buy-tax").textContent = order.tax_display;
+    $("buy-payment-total").textContent = order.total_display;
+    $("buy-ship-to").textContent = order.ship_to.join("\n");
+    this.renderHold();
   }
 
   async mountStripe(payment) {
@@ -278,6 +377,7 @@ export class Buying {
   }
 
   finish(order) {
+    sessionStorage.removeItem(resumeKey(this.slug));
     if (order.status === "paid") {
       $("buy-confirmation-text").textContent = `Thank you! Order ${order.number.slice(0, 8)} is confirmed: ${order.total_display}. A confirmation is on its way to ${order.email}.`;
       this.step("confirmation");

@@ -284,13 +284,17 @@ const buying = buyingConfig.allowed
       csrf: document.querySelector("[name=csrfmiddlewaretoken]").value,
       onCartCount: (count) => ($("cart-count").textContent = count),
       onDone: keepWatching,
+      onShow: showCart,
     })
   : null;
-function openBuying(productId, opener) {
+function showCart(opener = null) {
   selectTab("cart");
   if (!$("side").classList.contains("open") && getComputedStyle($("close-drawer")).display !== "none") {
     setDrawer(true, opener); // closing it gives the focus back to that Buy button
   }
+}
+function openBuying(productId, opener) {
+  showCart(opener);
   buying.pick(productId);
 }
 // After the confirmation: back to the products, and on a phone the drawer closes over the video.

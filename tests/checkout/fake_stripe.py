@@ -1,7 +1,7 @@
 """A small local stand-in for Stripe's API, so the real `stripe` library runs offline.
 
-It answers the three calls Liveshop makes: create a PaymentIntent (honouring Idempotency-Key: the
-same key gives back the same intent), cancel one, and create a refund. Every request is recorded.
+It answers the calls Liveshop makes: create a PaymentIntent (honouring Idempotency-Key: the same
+key gives back the same intent), cancel one, create a refund, and calculate tax (Stripe Tax). Every request is recorded.
 It can also misbehave as a real neighbour does: refuse requests (`fail_with`, or only the next
 `fail_times` ones), or hang without answering (`hang`) until `release()` or the server stops.
 """
@@ -98,6 +98,8 @@ class FakeStripe:
             intent["status"] = "canceled"
             self.cancelled.append(intent["id"])
             return 200, intent
+        if method == "POST" and parts == ["v1", "tax", "calculations"]:
+            return self._tax_calculation(params)
         if method == "POST" and parts == ["v1", "refunds"]:
             if any(r["payment_intent"] == params["payment_intent"] for r in self.refunds):
                 return 400, {
@@ -116,6 +118,35 @@ class FakeStripe:
             self.refunds.append(refund)
             return 200, refund
         return 404, {"error": {"type": "invalid_request_error", "message": f"No route {path}"}}
+
+    def _tax_calculation(self, params: dict) -> tuple[int, dict]:
+        """Stripe Tax, by the fake's own table of rates (TAX_RATES) on items and shipping."""
+        country = params.get("customer_details[address][country]", "")
+        state = params.get("customer_details[address][state]", "")
+        if not params.get("customer_details[address][postal_code]") and country == "US":
+            return 400, {
+                "error": {
+                    "type": "invalid_request_error",
+                    "code": "customer_tax_location_invalid",
+                    "message": "We could not determine the customer's tax location.",
+                }
+            }
+        rate = TAX_RATES.get(f"{country}-{state}", TAX_RATES.get(country, 0))
+        amounts = [int(v) for k, v in params.items() if k.endswith("][amount]")]
+        amounts.append(int(params.get("shipping_cost[amount]", 0)))
+        tax = round(sum(amounts) * rate)
+        return 200, {
+            "id": f"taxcalc_{secrets.token_hex(12)}",
+            "object": "tax.calculation",
+            "currency": params["currency"],
+            "amount_total": sum(amounts) + tax,
+            "tax_amount_exclusive": tax,
+            "tax_amount_inclusive": 0,
+        }
+
+
+# The fake's tax rates, by "country-state" or country: items and shipping are taxed alike.
+TAX_RATES = {"US-CA": 0.0725, "US-NY": 0.08875, "GB": 0.20}
 
 
 def serve() -> tuple[FakeStripe, ThreadingHTTPServer]:
