@@ -7,6 +7,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
 from checkout.models import Order
+from checkout.order_links import order_link_url
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,8 @@ def order_email_send(*, order_pk: int, kind: str) -> None:
     sent = f"order-email-sent:{order.number}:{kind}"
     if _remembered(sent):
         return
-    send_mail(subject, render_to_string(template, {"order": order}), None, [order.email])
+    context = {"order": order, "order_url": order_link_url(order)}
+    send_mail(subject, render_to_string(template, context), None, [order.email])
     _remember(sent)
 
 

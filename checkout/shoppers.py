@@ -2,7 +2,8 @@
 
 A guest is known by a random key kept in their session's data. Unlike the session's own key, which
 Django changes at sign-in, it survives signing in, so the guest's cart and orders follow them into
-their account (`guest_claim`, on `user_logged_in`).
+their account (`guest_claim`, on `user_logged_in`). A viewer who verified their email also gets the
+guest orders placed with that address, from any browser (`email_claim`).
 """
 
 import secrets
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 
+from accounts.selectors import verified_email
 from checkout.models import Cart, CartLine, Order
 
 GUEST_KEY = "checkout_guest"
@@ -65,3 +67,14 @@ def guest_claim(*, user: AbstractBaseUser, key: str) -> int:
             CartLine.objects.filter(cart=cart).exclude(variant_id__in=have).update(cart=mine)
             cart.delete()
     return claimed
+
+
+def email_claim(*, user: AbstractBaseUser) -> int:
+    """Give an account the guest orders placed with the email it verified (accounts), and only
+    that one: an account whose address is not verified gets nothing. Returns how many orders."""
+    email = verified_email(user)
+    if not email:
+        return 0
+    return Order.objects.filter(user__isnull=True, email__iexact=email).update(
+        user=user, session_key=""
+    )

@@ -18,5 +18,7 @@ urlpatterns = [
     path("orders/<uuid:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<uuid:number>/test-pay/", views.test_mode_pay, name="test_mode_pay"),
     path("account/orders/", views.account_orders, name="account_orders"),
+    path("orders/link/<str:token>/", views.order_link, name="order_link"),
+    path("orders/link/<str:token>/keep/", views.order_link_keep, name="order_link_keep"),
     path("stripe/webhook/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

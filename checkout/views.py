@@ -1,4 +1,5 @@
-"""JSON endpoints of buying in the event page, the Stripe webhook, and the account's orders.
+"""JSON endpoints of buying in the event page, the Stripe webhook, the account's orders, and an
+order's page from the link in its emails.
 
 Every purchase endpoint decides the platform from the request itself, so a request made outside
 our page is refused just the same.
@@ -6,20 +7,23 @@ our page is refused just the same.
 
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import selectors as accounts
 from checkout import cart as carts
-from checkout import orders, payment_outcomes, selectors
+from checkout import order_links, orders, payment_outcomes, selectors
 from checkout.errors import CheckoutError, SignInRequired
 from checkout.forms import ContactForm
 from checkout.models import Order
 from checkout.payments import get_provider
-from checkout.shoppers import Shopper, guest_key
+from checkout.shoppers import Shopper, email_claim, guest_key
 from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
 from liveshop.ratelimits import ratelimited
@@ -171,5 +175,49 @@ def _own_order(request, number) -> Order:
 @login_required
 def account_orders(request):
     return render(
-        request, "checkout/account_orders.html", {"orders": selectors.orders_of(request.user)}
+        request,
+        "checkout/account_orders.html",
+        {
+            "orders": selectors.orders_of(request.user),
+            "verification_pending": accounts.verification_pending(request.user),
+        },
     )
+
+
+def _linked_order(request, token):
+    """The order of an emailed link, or the 4xx page saying why the link shows none."""
+    try:
+        return order_links.order_from_link(token), None
+    except order_links.LinkExpired:
+        status, expired = 410, True
+    except (order_links.LinkInvalid, Order.DoesNotExist):
+        status, expired = 400, False
+    page = render(request, "checkout/order_link_failed.html", {"expired": expired}, status=status)
+    return None, page
+
+
+@require_safe
+@never_cache  # a shipping address: for this browser only
+def order_link(request, token):
+    """An order, for whoever holds the link from its emails: no sign-in needed."""
+    order, refused = _linked_order(request, token)
+    if refused:
+        return refused
+    offer = order_links.keep_offer(order, request.user)
+    context = {"order": order, "offer": offer, "token": token}
+    return render(request, "checkout/order_link.html", context)
+
+
+@require_POST
+@login_required
+def order_link_keep(request, token):
+    """Add the guest orders of the viewer's verified email (this one among them) to their orders."""
+    order, refused = _linked_order(request, token)
+    if refused:
+        return refused
+    if order_links.keep_offer(order, request.user) != "claim":
+        messages.error(request, "This order can only join the account of its verified email.")
+        return redirect("checkout:order_link", token=token)
+    email_claim(user=request.user)
+    messages.success(request, "The order is in your orders now.")
+    return redirect("checkout:account_orders")

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "catalog",
     "events",
     "checkout",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.account_nav",
             ],
         },
     },
@@ -264,6 +266,8 @@ LOGOUT_REDIRECT_URL = "/"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A username typed in another case (a viewer's is their email, in lower case).
+    "accounts.backends.UsernameInAnyCaseBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
@@ -283,6 +287,9 @@ RATELIMITS = {
     "chat": {"ip": "120/m"},
     "sell": {"ip": "5/h"},
     "login": {"ip": "30/m"},
+    "signup": {"ip": "20/h"},
+    "verify_email": {"ip": "30/h", "shopper": "5/h"},
+    "password_reset": {"ip": "20/h"},
 }
 # Websocket connections one IP address may hold open to one server process (0: no limit).
 LIVESHOP_MAX_SOCKETS_PER_IP = env.int("LIVESHOP_MAX_SOCKETS_PER_IP", default=200)

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, PasswordResetView
 from django.urls import include, path
 
 from liveshop.ratelimits import ratelimited
@@ -9,6 +9,8 @@ from liveshop.sign_in import SignInForm
 # Sign-in forms: failed attempts are throttled per account by django-axes, and every attempt per
 # address here.
 sign_in = ratelimited("login", page=True)
+# Each reset request sends an email: limited per address too.
+reset_password = ratelimited("password_reset", page=True)
 
 urlpatterns = [
     path("admin/login/", sign_in(admin.site.login)),
@@ -18,6 +20,12 @@ urlpatterns = [
         name="login",
     ),
     path("admin/", admin.site.urls),
+    path(
+        "accounts/password_reset/",
+        reset_password(PasswordResetView.as_view()),
+        name="password_reset",
+    ),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("checkout.urls")),
     path("", include("events.urls")),

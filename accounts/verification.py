@@ -1,0 +1,53 @@
+"""The link that proves a viewer reads their email: signed, naming the account and the address,
+and good for VERIFY_LINK_MAX_AGE. A link for an address the account no longer has verifies
+nothing."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core import signing
+from django.urls import reverse
+
+from liveshop.site_url import absolute_url
+
+SALT = "accounts.verify-email"
+VERIFY_LINK_MAX_AGE = timedelta(days=3)
+
+
+class LinkExpired(Exception):
+    pass
+
+
+class LinkInvalid(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class VerifyRequest:
+    user_pk: int
+    email: str
+
+
+def verify_token(user: AbstractBaseUser) -> str:
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=SALT, compress=True)
+
+
+def verify_url(user: AbstractBaseUser, *, site: str | None = None) -> str:
+    """The link, on `site` (liveshop/site_url.py)."""
+    return absolute_url(reverse("accounts:verify_email", args=[verify_token(user)]), site=site)
+
+
+def verify_token_read(token: str) -> VerifyRequest:
+    """What a link asks to verify. Raises LinkExpired, LinkInvalid (tampered, not ours)."""
+    try:
+        data = signing.loads(token, salt=SALT, max_age=VERIFY_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        raise LinkExpired from None
+    except signing.BadSignature:
+        raise LinkInvalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise LinkInvalid
+    if not isinstance(data.get("e"), str):
+        raise LinkInvalid
+    return VerifyRequest(user_pk=data["u"], email=data["e"])

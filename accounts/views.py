@@ -1,0 +1,87 @@
+"""Signing up and verifying an email. Signing in and out and password resets are Django's views
+(liveshop/urls.py), in Liveshop's templates."""
+
+import logging
+import smtplib
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts import selectors, services, verification
+from accounts.forms import SignUpForm
+from liveshop.ratelimits import ratelimited
+from liveshop.site_url import site_root
+
+log = logging.getLogger(__name__)
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+def _next_url(request) -> str:
+    """Where to go afterwards: `next` when it is a page of this site, else the home page."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return settings.LOGIN_REDIRECT_URL
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimited("signup", page=True)
+def sign_up(request):
+    next_url = _next_url(request)
+    if request.user.is_authenticated:
+        return redirect(next_url)
+    data = request.POST if request.method == "POST" else None
+    form = SignUpForm(data, initial={"email": request.GET.get("email", "")})
+    if form.is_valid():
+        try:
+            user = services.viewer_sign_up(**form.cleaned_data, site=site_root(request))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            login(request, user, backend=BACKEND)
+            return redirect(next_url)
+    context = {"form": form, "next": next_url}
+    return render(request, "accounts/sign_up.html", context, status=400 if form.errors else 200)
+
+
+@require_safe
+def verify_email(request, token):
+    try:
+        link = verification.verify_token_read(token)
+        user, _ = services.email_verify(user_pk=link.user_pk, email=link.email)
+    except verification.LinkExpired:
+        return render(request, "accounts/verify_failed.html", {"expired": True}, status=410)
+    except (verification.LinkInvalid, services.VerificationRefused):
+        return render(request, "accounts/verify_failed.html", {"expired": False}, status=400)
+    return render(
+        request,
+        "accounts/verified.html",
+        {"email": user.email, "is_them": request.user.is_authenticated and request.user == user},
+    )
+
+
+@require_POST
+@login_required
+@ratelimited("verify_email", page=True)
+def verify_email_resend(request):
+    user = request.user
+    if not selectors.verification_pending(user):
+        messages.info(request, "Your email is already verified.")
+        return redirect(_next_url(request))
+    try:
+        services.verification_email_send(user=user, site=site_root(request))
+    except (smtplib.SMTPException, OSError):
+        log.warning("Verification email to user %s not sent", user.pk, exc_info=True)
+        messages.error(request, "We could not send the email just now; try again in a minute.")
+    else:
+        messages.success(request, f"We sent a new link to {user.email}. It may take a minute.")
+    return redirect(_next_url(request))

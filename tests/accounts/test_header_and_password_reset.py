@@ -1,0 +1,145 @@
+"""The header's account links (Sign in; Your orders and a Sign out form), signing out by POST
+only, and resetting a forgotten password in Liveshop's pages."""
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+
+from tests.accounts.conftest import PASSWORD, link_in
+
+
+def header(response) -> str:
+    page = response.content.decode()
+    return page[page.index('<header class="site-header">') : page.index("</header>")]
+
+
+def test_a_guest_sees_sign_in_and_comes_back_to_the_page_after(client, db):
+    nav = header(client.get("/events/"))
+
+    assert '<a href="/accounts/login/?next=/events/">Sign in</a>' in nav
+    assert "Your orders" not in nav and "Sign out" not in nav
+
+
+def test_a_signed_in_viewer_sees_their_orders_and_a_sign_out_form(signed_up):
+    client = signed_up("ada@example.com")
+
+    nav = header(client.get("/events/"))
+
+    assert 'href="/account/orders/" aria-label="Your orders"' in nav
+    form = re.search(
+        r'<form class="sign-out" method="post" action="/accounts/logout/">.*?</form>', nav
+    )
+    assert form and 'name="csrfmiddlewaretoken"' in form.group(0)
+    assert ">Sign in<" not in nav
+
+
+def test_signing_out_takes_a_post(signed_up):
+    client = signed_up("ada@example.com")
+
+    assert client.get(reverse("logout")).status_code == 405
+    assert client.post(reverse("logout")).status_code == 302
+    assert ">Sign in<" in header(client.get("/events/"))
+
+
+def test_signing_out_needs_the_csrf_token(signed_up):
+    client = signed_up("ada@example.com")
+    forged = Client(enforce_csrf_checks=True)
+    forged.cookies = client.cookies
+
+    assert forged.post(reverse("logout")).status_code == 403
+    assert "Sign out" in header(client.get("/events/"))
+
+
+def test_a_visitor_without_a_session_costs_the_header_no_session(client, merchant_a):
+    """Shop pages may be kept by shared caches: the header reads no session for a guest."""
+    response = client.get(reverse("catalog:shop", args=[merchant_a.slug]))
+
+    assert "Cookie" not in response.get("Vary", "")
+    assert not response.cookies
+    assert ">Sign in<" in header(response)
+
+
+def test_a_signed_in_viewer_sees_their_links_on_shop_pages_too(signed_up, merchant_a):
+    client = signed_up("ada@example.com")
+
+    response = client.get(reverse("catalog:shop", args=[merchant_a.slug]))
+
+    assert "Your orders" in header(response)
+    assert "Cookie" in response["Vary"]  # a shared cache keeps it apart from others' pages
+
+
+# --- Password reset -------------------------------------------------------------------------------
+
+
+def test_a_viewer_resets_a_forgotten_password(signed_up):
+    signed_up("ada@example.com")
+    client = Client()
+
+    form = client.get(reverse("password_reset"))
+    assert form.status_code == 200
+    assert "<h1>Reset your password</h1>" in form.content.decode()
+    assert 'class="site-header"' in form.content.decode()  # Liveshop's page, not the admin's
+
+    sent = client.post(reverse("password_reset"), {"email": "ADA@example.com"}, follow=True)
+    assert "<h1>Check your email</h1>" in sent.content.decode()
+    (message,) = mail.outbox[1:]
+    assert message.subject == "Reset your Liveshop password"
+    link = link_in(message, "/accounts/reset/")
+
+    choose = client.get(link, follow=True)
+    assert "<h1>Choose a new password</h1>" in choose.content.decode()
+    set_url = choose.redirect_chain[-1][0]
+    weak = client.post(set_url, {"new_password1": "123", "new_password2": "123"})
+    assert weak.status_code == 200 and "This password is too short." in weak.content.decode()
+    done = client.post(
+        set_url,
+        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+        follow=True,
+    )
+    assert "<h1>Password saved</h1>" in done.content.decode()
+
+    # the new password signs in, the old one no longer does, and the link is spent
+    new = Client().post(
+        reverse("login"), {"username": "ada@example.com", "password": "a-brand-new-passphrase"}
+    )
+    assert new.status_code == 302
+    old = Client().post(reverse("login"), {"username": "ada@example.com", "password": PASSWORD})
+    assert old.status_code == 200
+    assert "This link no longer works" in Client().get(link, follow=True).content.decode()
+
+
+def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, db):
+    response = client.post(reverse("password_reset"), {"email": "nobody@example.com"}, follow=True)
+
+    assert "<h1>Check your email</h1>" in response.content.decode()
+    assert mail.outbox == []
+
+
+@pytest.mark.parametrize("data", [{}, {"email": "not-an-address"}, {"email": "x" * 300}])
+def test_a_bad_reset_request_gets_the_form_back(client, db, data):
+    response = client.post(reverse("password_reset"), data)
+
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.content.decode()
+    assert mail.outbox == []
+
+
+def test_reset_requests_are_limited_per_address(db, settings):
+    settings.RATELIMITS = {**settings.RATELIMITS, "password_reset": {"ip": "2/h"}}
+
+    answers = [
+        Client().post(reverse("password_reset"), {"email": "ada@example.com"}).status_code
+        for _ in range(3)
+    ]
+
+    assert answers == [302, 302, 429]
+
+
+def test_a_reset_link_that_was_altered_says_so(client, db):
+    response = client.get("/accounts/reset/MQ/set-password/")
+
+    assert response.status_code == 200
+    assert "This link no longer works" in response.content.decode()
