@@ -143,3 +143,15 @@ def test_a_reset_link_that_was_altered_says_so(client, db):
 
     assert response.status_code == 200
     assert "This link no longer works" in response.content.decode()
+
+
+def test_the_sign_in_page_offers_an_account_and_keeps_where_to_go_after(client, db):
+    page = client.get(reverse("login"), {"next": "/events/"}).content.decode()
+
+    assert '<a href="/accounts/sign-up/?next=/events/">Create an account</a>' in page
+
+
+def test_the_shopping_managers_sign_in_offers_no_viewer_account(client, db):
+    page = client.get("/admin/login/").content.decode()
+
+    assert "Create an account" not in page
