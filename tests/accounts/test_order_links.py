@@ -50,6 +50,30 @@ def test_the_link_shows_the_order_without_signing_in(client, make_order):
     assert "no-store" in response["Cache-Control"]
 
 
+def test_the_order_page_shows_what_was_paid_for_items_shipping_and_tax(client, make_order):
+    order = make_order("ada@example.com")
+    Order.objects.filter(pk=order.pk).update(
+        subtotal=4800, shipping=500, tax=396, tax_label="Tax (8.25%)", total=5696
+    )
+
+    page = client.get(order_link(order)).content.decode()
+
+    assert "<dt>Items</dt><dd>$48.00</dd>" in page
+    assert "<dt>Shipping</dt><dd>$5.00</dd>" in page
+    assert "<dt>Tax (8.25%)</dt><dd>$3.96</dd>" in page
+    assert "$56.96" in page
+
+
+def test_tax_included_and_free_shipping_read_as_such(client, make_order):
+    order = make_order("ada@example.com")
+    Order.objects.filter(pk=order.pk).update(subtotal=4800, tax_label="Tax included")
+
+    page = client.get(order_link(order)).content.decode()
+
+    assert "<dt>Shipping</dt><dd>Free</dd>" in page
+    assert "<dt>Tax included</dt><dd></dd>" in page
+
+
 @pytest.mark.parametrize(
     "alter",
     [
