@@ -6,9 +6,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog import selectors, services
 from catalog.forms import MerchantApplicationForm
+from liveshop import page_extras
 from liveshop.ratelimits import over_limit
 
-# Shop pages are the same for every visitor, so shared caches (a CDN) may keep them briefly.
+# Shop pages are the same for every visitor, so shared caches (a CDN) may keep them briefly. Their
+# cart (checkout) says per visitor whether their device may buy.
 public_page = cache_control(public=True, max_age=60)
 
 
@@ -47,7 +49,15 @@ class SetPasswordView(PasswordResetConfirmView):
 def shop(request, merchant_slug):
     merchant = selectors.shop_merchant(merchant_slug)
     products = selectors.shop_products(merchant=merchant)
-    return render(request, "catalog/shop.html", {"merchant": merchant, "products": products})
+    return render(
+        request,
+        "catalog/shop.html",
+        {
+            "merchant": merchant,
+            "products": products,
+            **page_extras.context_for(page_extras.SHOP_PAGE, request, merchant),
+        },
+    )
 
 
 @require_safe
@@ -55,4 +65,12 @@ def shop(request, merchant_slug):
 def product(request, merchant_slug, product_slug):
     merchant = selectors.shop_merchant(merchant_slug)
     product = selectors.product_for_viewer(merchant=merchant, slug=product_slug)
-    return render(request, "catalog/product.html", {"merchant": merchant, "product": product})
+    return render(
+        request,
+        "catalog/product.html",
+        {
+            "merchant": merchant,
+            "product": product,
+            **page_extras.context_for(page_extras.SHOP_PAGE, request, merchant),
+        },
+    )

@@ -13,9 +13,10 @@ class CheckoutConfig(AppConfig):
             checks,  # noqa: F401 (registers the payment provider check)
             selectors,
         )
-        from events import page_extras
+        from liveshop import page_extras
 
-        page_extras.register(selectors.event_page_buying)
+        page_extras.register(page_extras.EVENT_PAGE, selectors.event_page_buying)
+        page_extras.register(page_extras.SHOP_PAGE, selectors.shop_page_buying)
         user_logged_in.connect(_claim_guest_purchases, dispatch_uid="checkout.claim_guest")
         email_verified.connect(_claim_email_orders, dispatch_uid="checkout.claim_email")
 

@@ -1,39 +1,19 @@
-"""A viewer's cart for one show, and the limits every cart and order obeys."""
+"""A viewer's cart for one show or shop, and the limits every cart and order obeys."""
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from catalog.models import Product, Variant
+from catalog.models import Merchant, Variant
 from checkout.errors import CheckoutError, SignInRequired, SoldOut
 from checkout.models import Cart, CartLine, Order, OrderLine
 from checkout.release import orders_release_expired
 from checkout.shoppers import Shopper
+from checkout.storefronts import Storefront
 from events.models import LiveEvent, ShowProduct
-from events.purchase_rules import require_can_buy
 
 Status = Order.Status
-
-
-def offer(event: LiveEvent, variant_id) -> tuple[Variant, ShowProduct]:
-    """The variant, if it is an active product in this show's run of show."""
-    variant_id = parse_int(variant_id)
-    if variant_id is None:
-        raise CheckoutError("Choose an option of a product in this show.")
-    variant = (
-        Variant.objects.select_related("product")
-        .filter(pk=variant_id, product__status=Product.Status.ACTIVE)
-        .first()
-    )
-    entry = (
-        ShowProduct.objects.filter(event=event, product_id=variant.product_id).first()
-        if variant
-        else None
-    )
-    if entry is None:
-        raise CheckoutError("That option is not part of this show.")
-    return variant, entry
 
 
 def parse_quantity(value) -> int:
@@ -54,7 +34,7 @@ def parse_int(value) -> int | None:
         return None
 
 
-def _units_already_bought(*, event: LiveEvent, shopper: Shopper, product_id: int) -> int:
+def _units_already_bought(*, store: Storefront, shopper: Shopper, product_id: int) -> int:
     """Units in the shopper's paid orders, and in orders still waiting for their payment.
 
     The checkout in progress (its reservation still running) is not counted: its units are the
@@ -65,7 +45,7 @@ def _units_already_bought(*, event: LiveEvent, shopper: Shopper, product_id: int
             shopper.owns("order__"),
             Q(order__status=Status.PAID)
             | Q(order__status=Status.PENDING_PAYMENT, order__reserved_until__lte=timezone.now()),
-            order__event=event,
+            store.orders("order__"),
             variant__product_id=product_id,
         ).aggregate(units=Sum("quantity"))["units"]
         or 0
@@ -73,16 +53,23 @@ def _units_already_bought(*, event: LiveEvent, shopper: Shopper, product_id: int
 
 
 def check_limits(
-    *, event, shopper, cart: Cart, entry: ShowProduct, variant: Variant, quantity: int
+    *,
+    store: Storefront,
+    shopper: Shopper,
+    cart: Cart,
+    entry: ShowProduct | None,
+    variant: Variant,
+    quantity: int,
 ) -> None:
-    """Raises SoldOut or CheckoutError when `quantity` units of `variant` may not be bought."""
+    """Raises SoldOut or CheckoutError when `quantity` units of `variant` may not be bought.
+    `entry`: the product's run of show row (a show's deal limit), None in a shop."""
     if quantity > settings.CHECKOUT_MAX_QUANTITY:
         raise CheckoutError(f"At most {settings.CHECKOUT_MAX_QUANTITY} of one option per order.")
     if quantity > variant.available:
         if variant.available <= 0:
             raise SoldOut(f"{variant.product.title} is sold out.")
         raise SoldOut(f"Only {variant.available} of {variant.product.title} left.")
-    if entry.per_customer_limit is not None:
+    if entry is not None and entry.per_customer_limit is not None:
         if shopper.user is None:
             raise SignInRequired(
                 f"This deal is limited to {entry.per_customer_limit} per customer: sign in to buy it."
@@ -93,55 +80,75 @@ def check_limits(
             .aggregate(units=Sum("quantity"))["units"]
             or 0
         )
-        bought = _units_already_bought(event=event, shopper=shopper, product_id=entry.product_id)
+        bought = _units_already_bought(store=store, shopper=shopper, product_id=entry.product_id)
         if in_cart + bought + quantity > entry.per_customer_limit:
             raise CheckoutError(f"This deal is limited to {entry.per_customer_limit} per customer.")
 
 
-def cart_of(*, event: LiveEvent, shopper: Shopper) -> Cart:
-    """The shopper's cart for this show, created on first use."""
-    if shopper.user is not None:
-        cart, _ = Cart.objects.get_or_create(event=event, user=shopper.user)
-    else:
-        cart, _ = Cart.objects.get_or_create(
-            event=event, user=None, session_key=shopper.session_key
-        )
+def cart_of(*, store: Storefront, shopper: Shopper) -> Cart:
+    """The shopper's cart for this show or shop, created on first use."""
+    owner = (
+        {"user": shopper.user}
+        if shopper.user is not None
+        else {
+            "user": None,
+            "session_key": shopper.session_key,
+        }
+    )
+    cart, _ = Cart.objects.get_or_create(**store.cart_fields(), **owner)
     return cart
 
 
-def cart_add(*, event: LiveEvent, shopper: Shopper, variant_id, quantity) -> Cart:
-    """Add units of a variant of this show. Raises PurchaseRefused and its subclasses."""
-    require_can_buy(event=event, platform=shopper.platform)
+def cart_add(
+    *,
+    event: LiveEvent | None = None,
+    shop: Merchant | None = None,
+    shopper: Shopper,
+    variant_id,
+    quantity,
+) -> Cart:
+    """Add units of a variant sold by this show or shop. Raises PurchaseRefused and its
+    subclasses."""
+    store = Storefront.of(event=event, shop=shop)
+    store.require_can_buy(shopper.platform)
     quantity = parse_quantity(quantity)
-    variant, entry = offer(event, variant_id)
+    variant, entry = store.offer(parse_int(variant_id))
     if quantity > variant.available:
         # Units held by abandoned checkouts may be free again.
         orders_release_expired()
         variant.refresh_from_db(fields=["stock_on_hand", "reserved"])
     with transaction.atomic():
-        cart = cart_of(event=event, shopper=shopper)
+        cart = cart_of(store=store, shopper=shopper)
         line = CartLine.objects.filter(cart=cart, variant=variant).first()
         total = quantity + (line.quantity if line else 0)
         check_limits(
-            event=event, shopper=shopper, cart=cart, entry=entry, variant=variant, quantity=total
+            store=store, shopper=shopper, cart=cart, entry=entry, variant=variant, quantity=total
         )
         if line is None:
             CartLine.objects.create(
                 cart=cart,
                 variant=variant,
                 quantity=total,
-                featured_product_id=event.featured_product_id,
+                featured_product_id=store.featured_product_id,
             )
         else:
             CartLine.objects.filter(pk=line.pk).update(quantity=total)
     return cart
 
 
-def cart_set_quantity(*, event: LiveEvent, shopper: Shopper, line_id, quantity) -> Cart:
+def cart_set_quantity(
+    *,
+    event: LiveEvent | None = None,
+    shop: Merchant | None = None,
+    shopper: Shopper,
+    line_id,
+    quantity,
+) -> Cart:
     """Change a line's quantity; 0 removes it."""
-    require_can_buy(event=event, platform=shopper.platform)
+    store = Storefront.of(event=event, shop=shop)
+    store.require_can_buy(shopper.platform)
     with transaction.atomic():
-        cart = cart_of(event=event, shopper=shopper)
+        cart = cart_of(store=store, shopper=shopper)
         line = (
             CartLine.objects.select_related("variant__product")
             .filter(cart=cart, pk=parse_int(line_id))
@@ -153,9 +160,9 @@ def cart_set_quantity(*, event: LiveEvent, shopper: Shopper, line_id, quantity) 
             line.delete()
             return cart
         quantity = parse_quantity(quantity)
-        _, entry = offer(event, line.variant_id)
+        _, entry = store.offer(line.variant_id)
         check_limits(
-            event=event,
+            store=store,
             shopper=shopper,
             cart=cart,
             entry=entry,

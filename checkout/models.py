@@ -16,9 +16,16 @@ from events.models import LiveEvent, Platform
 
 
 class Cart(models.Model):
-    """A viewer's cart for one show: a signed-in user's, or a guest session's."""
+    """A viewer's cart for one show, or for one merchant's shop: a signed-in user's, or a guest
+    session's."""
 
-    event = models.ForeignKey(LiveEvent, on_delete=models.CASCADE, related_name="carts")
+    event = models.ForeignKey(
+        LiveEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="carts"
+    )
+    # A shop's cart (bought from the shop and product pages) has a merchant and no show.
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -37,6 +44,21 @@ class Cart(models.Model):
                 fields=["event", "session_key"],
                 condition=Q(user__isnull=True),
                 name="one_cart_per_guest_and_event",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "user"],
+                condition=Q(user__isnull=False, event__isnull=True),
+                name="one_shop_cart_per_user",
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "session_key"],
+                condition=Q(user__isnull=True, event__isnull=True),
+                name="one_shop_cart_per_guest",
+            ),
+            models.CheckConstraint(
+                condition=Q(event__isnull=False, merchant__isnull=True)
+                | Q(event__isnull=True, merchant__isnull=False),
+                name="cart_of_a_show_or_a_shop",
             ),
         ]
 

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Product
+from catalog.models import Merchant
 from catalog.signals import stock_changed_on_commit
 from checkout import inventory, tasks
 from checkout.cart import cart_of, check_limits
@@ -22,8 +22,8 @@ from checkout.payments import PaymentError, PaymentIntent, get_provider
 from checkout.pricing import Amounts, order_amounts
 from checkout.release import order_release, orders_release_expired
 from checkout.shoppers import Shopper
+from checkout.storefronts import Storefront
 from events.models import LiveEvent, ShowProduct
-from events.purchase_rules import require_can_buy, unit_price
 
 Status = Order.Status
 
@@ -34,7 +34,13 @@ class StartedCheckout:
     intent: PaymentIntent
 
 
-def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> StartedCheckout:
+def checkout_start(
+    *,
+    event: LiveEvent | None = None,
+    shop: Merchant | None = None,
+    shopper: Shopper,
+    contact: dict,
+) -> StartedCheckout:
     """Reserve the cart's stock, create the order and its payment.
 
     `contact`: email and shipping_* fields, already validated. A second call while the same order
@@ -43,21 +49,22 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
     contact details, other items or prices that changed meanwhile replaces the waiting order.
     Raises CheckoutError, SoldOut, PlatformNotAllowed, ShowClosed, PaymentUnavailable.
     """
-    require_can_buy(event=event, platform=shopper.platform)
+    store = Storefront.of(event=event, shop=shop)
+    store.require_can_buy(shopper.platform)
     provider = get_provider()
     # Stock held by abandoned checkouts comes back here too, between two sweeps of the scheduler.
     orders_release_expired()
     # Shipping and tax first, outside the transaction: Stripe Tax is a call over the network.
-    cart = cart_of(event=event, shopper=shopper)
-    amounts = _amounts(event, _cart_lines(cart), contact, provider)
+    cart = cart_of(store=store, shopper=shopper)
+    amounts = _amounts(store, _cart_lines(cart), contact, provider)
     with transaction.atomic():
         # One checkout at a time per cart: a concurrent double submit waits here for the first.
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         lines = _cart_lines(cart)
-        prices = _prices(event, lines)
+        prices = _prices(store, lines)
         if sum(prices[line.variant_id] * line.quantity for line in lines) != amounts.subtotal:
             raise CheckoutError("Your cart changed while you checked out; check it and try again.")
-        order = _pending_order(event=event, shopper=shopper)
+        order = _pending_order(store=store, shopper=shopper)
         if order is None:
             _require_hold_allowed(shopper)
         created = order is None or not _same_order(order, lines, prices, contact, amounts)
@@ -67,12 +74,12 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
                 order_release(replaced, reason="Replaced by a new checkout.")
                 lines = _cart_lines(cart)  # read again: the released units are free again
             order = _order_create(
-                event=event,
+                store=store,
                 shopper=shopper,
                 contact=contact,
                 cart=cart,
                 lines=lines,
-                entries=_entries(event, lines),
+                entries=_entries(store, lines),
                 prices=prices,
                 amounts=amounts,
                 provider=provider.name,
@@ -112,28 +119,25 @@ def checkout_start(*, event: LiveEvent, shopper: Shopper, contact: dict) -> Star
     return StartedCheckout(order=order, intent=intent)
 
 
-def _prices(event: LiveEvent, lines: list[CartLine]) -> dict[int, int]:
+def _prices(store: Storefront, lines: list[CartLine]) -> dict[int, int]:
     """{variant_id: unit price now}. Raises CheckoutError for an empty cart or an item no longer
     shown."""
     if not lines:
         raise CheckoutError("Your cart is empty.")
-    entries = _entries(event, lines)
+    entries = _entries(store, lines)
     return {
-        line.variant_id: unit_price(
-            event=event, entry=entries[line.variant_id], variant=line.variant
-        )
-        for line in lines
+        line.variant_id: store.unit_price(line.variant, entries[line.variant_id]) for line in lines
     }
 
 
-def _amounts(event: LiveEvent, lines: list[CartLine], contact: dict, provider) -> Amounts:
-    prices = _prices(event, lines)
+def _amounts(store: Storefront, lines: list[CartLine], contact: dict, provider) -> Amounts:
+    prices = _prices(store, lines)
     currencies = {line.variant.currency for line in lines}
     if len(currencies) != 1:
         raise CheckoutError("Items in different currencies must be bought separately.")
     try:
         return order_amounts(
-            merchant=event.merchant,
+            merchant=store.merchant,
             currency=currencies.pop(),
             items=[
                 (line.variant.sku or str(line.variant_id), prices[line.variant_id] * line.quantity)
@@ -162,24 +166,25 @@ def _cart_lines(cart: Cart) -> list[CartLine]:
     return list(cart.lines.select_related("variant__product").order_by("variant_id"))
 
 
-def _entries(event: LiveEvent, lines: list[CartLine]) -> dict[int, ShowProduct]:
-    """{variant_id: its run of show entry}. Raises CheckoutError for an item no longer shown."""
-    entries = {e.product_id: e for e in ShowProduct.objects.filter(event=event)}
+def _entries(store: Storefront, lines: list[CartLine]) -> dict[int, ShowProduct | None]:
+    """{variant_id: its run of show entry (None in a shop)}. Raises CheckoutError for an item no
+    longer sold here."""
+    entries = store.entries({line.variant.product_id for line in lines})
     found = {}
     for line in lines:
-        entry = entries.get(line.variant.product_id)
-        if entry is None or line.variant.product.status != Product.Status.ACTIVE:
-            raise CheckoutError(f"{line.variant.product.title} is no longer part of this show.")
-        found[line.variant_id] = entry
+        if line.variant.product_id not in entries:
+            where = "this show" if store.event is not None else "this shop"
+            raise CheckoutError(f"{line.variant.product.title} is no longer part of {where}.")
+        found[line.variant_id] = entries[line.variant.product_id]
     return found
 
 
-def _pending_order(*, event: LiveEvent, shopper: Shopper) -> Order | None:
+def _pending_order(*, store: Storefront, shopper: Shopper) -> Order | None:
     return (
         Order.objects.select_for_update()
         .filter(
             shopper.owns(),
-            event=event,
+            store.orders(),
             status=Status.PENDING_PAYMENT,
             reserved_until__gt=timezone.now(),
         )
@@ -203,12 +208,12 @@ def _same_order(
 
 def _order_create(
     *,
-    event,
-    shopper,
+    store: Storefront,
+    shopper: Shopper,
     contact: dict,
     cart: Cart,
     lines: list[CartLine],
-    entries: dict[int, ShowProduct],
+    entries: dict[int, ShowProduct | None],
     prices: dict[int, int],
     amounts: Amounts,
     provider: str,
@@ -216,7 +221,7 @@ def _order_create(
     """The order and its lines, at `prices`, once each line passes the limits again."""
     for line in lines:
         check_limits(
-            event=event,
+            store=store,
             shopper=shopper,
             cart=cart,
             entry=entries[line.variant_id],
@@ -224,8 +229,8 @@ def _order_create(
             quantity=line.quantity,
         )
     order = Order.objects.create(
-        merchant=event.merchant,
-        event=event,
+        merchant=store.merchant,
+        event=store.event,  # None: bought in the shop
         user=shopper.user,
         session_key="" if shopper.user else shopper.session_key,
         platform=shopper.platform,

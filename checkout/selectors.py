@@ -5,19 +5,19 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from catalog.models import Merchant
 from catalog.templatetags.catalog_tags import money
 from checkout.forms import COUNTRIES, ContactForm
 from checkout.models import Cart, Order
 from checkout.payments import get_provider
 from checkout.pricing import shipping_note
 from checkout.shoppers import Shopper
-from events.models import LiveEvent, ShowProduct
+from checkout.storefronts import Storefront
+from events.models import LiveEvent
 from events.purchase_rules import (
     PurchaseRefused,
     deal_is_on,
     platform_of,
-    require_can_buy,
-    unit_price,
 )
 
 
@@ -25,24 +25,43 @@ def event_page_buying(request, event: LiveEvent) -> dict:
     """The event page's buying context (registered in CheckoutConfig.ready())."""
     return {
         # Whether this viewer may buy is decided here, and again by every purchase endpoint.
-        "buying": buying_for(event=event, platform=platform_of(request)),
+        "buying": buying_for(store=Storefront.of(event=event), platform=platform_of(request)),
         "contact_fields": contact_fields(),
         "countries": COUNTRIES,
     }
 
 
-def buying_for(*, event: LiveEvent, platform: str) -> dict:
-    """What the event page needs to offer buying: whether this viewer may, and how they pay."""
+def shop_page_buying(request, merchant: Merchant) -> dict:
+    """The shop and product pages' buying context (registered in CheckoutConfig.ready()).
+
+    The same for every visitor, so shared caches may keep these pages: whether this visitor's
+    device may buy comes with their cart (cart_json), and every purchase endpoint decides again.
+    """
     try:
-        require_can_buy(event=event, platform=platform)
-        provider = get_provider()
+        buying = _buying_config(Storefront.of(shop=merchant))
+    except ImproperlyConfigured:
+        buying = {"allowed": False, "message": "Buying is not available right now."}
+    return {"buying": buying, "contact_fields": contact_fields(), "countries": COUNTRIES}
+
+
+def buying_for(*, store: Storefront, platform: str) -> dict:
+    """What a page needs to offer buying: whether this viewer may, and how they pay."""
+    try:
+        store.require_can_buy(platform)
+        return _buying_config(store)
     except PurchaseRefused as exc:
         return {"allowed": False, "message": exc.message}
     except ImproperlyConfigured:
         return {"allowed": False, "message": "Buying is not available right now."}
+
+
+def _buying_config(store: Storefront) -> dict:
+    provider = get_provider()
     return {
         "allowed": True,
         "message": None,
+        # The buying endpoints of this show or shop: <base>cart/, <base>checkout/, ...
+        "base": store.buy_url(),
         "max_quantity": settings.CHECKOUT_MAX_QUANTITY,
         "hold_minutes": settings.CHECKOUT_RESERVATION_MINUTES,
         "provider": provider.name,
@@ -69,27 +88,26 @@ def contact_fields() -> list[tuple[str, str, str, str]]:
     ]
 
 
-def product_options(*, event: LiveEvent, product_id) -> dict | None:
-    """A show product's variants with the price a viewer pays now and what is left."""
-    entry = (
-        ShowProduct.objects.select_related("product")
-        .prefetch_related("product__variants")
-        .filter(event=event, product_id=product_id, product__status="active")
-        .first()
-    )
-    if entry is None:
+def product_options(*, store: Storefront, product_id) -> dict | None:
+    """A product's variants with the price a buyer pays here now and what is left."""
+    product = store.products().filter(pk=product_id).prefetch_related("variants").first()
+    if product is None:
         return None
-    product = entry.product
+    entry = store.entries([product.pk])[product.pk]
     return {
         "id": product.pk,
         "title": product.title,
-        "per_customer_limit": entry.per_customer_limit,
-        "deal": deal_is_on(status=event.status, live_price=entry.live_price),
+        "per_customer_limit": entry.per_customer_limit if entry else None,
+        "deal": bool(
+            entry
+            and store.event
+            and deal_is_on(status=store.event.status, live_price=entry.live_price)
+        ),
         "variants": [
             {
                 "id": variant.pk,
                 "label": variant.option_label or "Standard",
-                "price": (price := unit_price(event=event, entry=entry, variant=variant)),
+                "price": (price := store.unit_price(variant, entry)),
                 "price_display": money(price, variant.currency),
                 "regular_price_display": money(variant.price, variant.currency),
                 "available": max(variant.available, 0),
@@ -99,20 +117,16 @@ def product_options(*, event: LiveEvent, product_id) -> dict | None:
     }
 
 
-def cart_for(*, event: LiveEvent, shopper: Shopper) -> Cart | None:
-    return Cart.objects.filter(shopper.owns(), event=event).first()
-
-
-def cart_json(*, event: LiveEvent, shopper: Shopper) -> dict:
-    cart = cart_for(event=event, shopper=shopper)
+def cart_json(*, store: Storefront, shopper: Shopper) -> dict:
+    cart = Cart.objects.filter(shopper.owns(), store.carts()).first()
     lines = []
     if cart is not None:
-        entries = {e.product_id: e for e in ShowProduct.objects.filter(event=event)}
-        for line in cart.lines.select_related("variant__product"):
-            entry = entries.get(line.variant.product_id)
-            if entry is None:
+        cart_lines = list(cart.lines.select_related("variant__product"))
+        entries = store.entries({line.variant.product_id for line in cart_lines})
+        for line in cart_lines:
+            if line.variant.product_id not in entries:
                 continue
-            price = unit_price(event=event, entry=entry, variant=line.variant)
+            price = store.unit_price(line.variant, entries[line.variant.product_id])
             lines.append(
                 {
                     "id": line.pk,
@@ -127,12 +141,19 @@ def cart_json(*, event: LiveEvent, shopper: Shopper) -> dict:
             )
     total = sum(line["line_total"] for line in lines)
     currency = lines[0]["currency"] if lines else "USD"
+    try:
+        store.require_can_buy(shopper.platform)
+        may_buy = {"allowed": True, "message": None}
+    except PurchaseRefused as exc:
+        may_buy = {"allowed": False, "message": exc.message}
     return {
+        # Whether this shopper's device may buy here (pages shared by every visitor ask this).
+        "buying": may_buy,
         "lines": lines,
         "total": total,
         "total_display": money(total, currency),
         "currency": currency,
-        "shipping_note": shipping_note(event.merchant, currency),
+        "shipping_note": shipping_note(store.merchant, currency),
     }
 
 

@@ -49,7 +49,7 @@ def guest_key(request: HttpRequest, *, create: bool = True) -> str:
 def guest_claim(*, user: AbstractBaseUser, key: str) -> int:
     """Give a guest's orders and carts to the account they signed in to. Returns how many orders.
 
-    A show for which the account already has a cart keeps the account's lines, plus the guest's
+    A show (or shop) for which the account already has a cart keeps the account's lines, plus the guest's
     lines for other options.
     """
     if not key:
@@ -59,7 +59,9 @@ def guest_claim(*, user: AbstractBaseUser, key: str) -> int:
             user=user, session_key=""
         )
         for cart in Cart.objects.select_for_update().filter(user__isnull=True, session_key=key):
-            mine = Cart.objects.filter(user=user, event_id=cart.event_id).first()
+            mine = Cart.objects.filter(
+                user=user, event_id=cart.event_id, merchant_id=cart.merchant_id
+            ).first()
             if mine is None:
                 Cart.objects.filter(pk=cart.pk).update(user=user, session_key="")
                 continue

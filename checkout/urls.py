@@ -4,16 +4,21 @@ from checkout import views, webhooks
 
 app_name = "checkout"
 
+# Buying, the same endpoints in a show (events/<slug>/buy/) and in a shop (shop/<merchant_slug>/buy/).
+BUYING = [
+    ("products/<int:product_id>/", views.product_options, "product_options"),
+    ("cart/", views.cart, "cart"),
+    ("cart/add/", views.cart_add, "cart_add"),
+    ("cart/lines/<int:line_id>/", views.cart_line, "cart_line"),
+    ("checkout/", views.checkout_start, "checkout_start"),
+]
+
 urlpatterns = [
-    path(
-        "events/<slug:slug>/buy/products/<int:product_id>/",
-        views.product_options,
-        name="product_options",
+    *(path(f"events/<slug:slug>/buy/{route}", view, name=name) for route, view, name in BUYING),
+    *(
+        path(f"shop/<slug:merchant_slug>/buy/{route}", view, name=f"shop_{name}")
+        for route, view, name in BUYING
     ),
-    path("events/<slug:slug>/buy/cart/", views.cart, name="cart"),
-    path("events/<slug:slug>/buy/cart/add/", views.cart_add, name="cart_add"),
-    path("events/<slug:slug>/buy/cart/lines/<int:line_id>/", views.cart_line, name="cart_line"),
-    path("events/<slug:slug>/buy/checkout/", views.checkout_start, name="checkout_start"),
     path("orders/<uuid:number>/", views.order_status, name="order_status"),
     path("orders/<uuid:number>/cancel/", views.order_cancel, name="order_cancel"),
     path("orders/<uuid:number>/test-pay/", views.test_mode_pay, name="test_mode_pay"),

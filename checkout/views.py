@@ -6,6 +6,7 @@ our page is refused just the same.
 """
 
 import json
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,9 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as accounts
+from catalog.selectors import shop_merchant
 from checkout import cart as carts
 from checkout import order_links, orders, payment_outcomes, selectors
 from checkout.errors import CheckoutError, SignInRequired
@@ -24,6 +27,7 @@ from checkout.forms import ContactForm
 from checkout.models import Order
 from checkout.payments import get_provider
 from checkout.shoppers import Shopper, email_claim, guest_key
+from checkout.storefronts import Storefront
 from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
 from liveshop.ratelimits import ratelimited
@@ -48,66 +52,83 @@ def _body(request) -> dict:
     return payload
 
 
-def _refused(exc: PurchaseRefused, *, event=None) -> JsonResponse:
+def _refused(exc: PurchaseRefused, *, store: Storefront | None = None) -> JsonResponse:
     body = {"error": exc.message, "code": exc.code}
-    if isinstance(exc, SignInRequired) and event is not None:
-        body["sign_in_url"] = f"{reverse('login')}?{urlencode({'next': event.get_absolute_url()})}"
+    if isinstance(exc, SignInRequired) and store is not None:
+        body["sign_in_url"] = f"{reverse('login')}?{urlencode({'next': store.get_absolute_url()})}"
     return JsonResponse(body, status=exc.http_status)
 
 
+def storefront_view(view):
+    """The same buying endpoints serve a show (/events/<slug>/buy/...) and a shop
+    (/shop/<merchant_slug>/buy/...): the view gets the Storefront, or the request a 404."""
+
+    @wraps(view)
+    def wrapper(request, *args, slug=None, merchant_slug=None, **kwargs):
+        if slug is not None:
+            store = Storefront.of(event=public_event(slug))
+        else:
+            store = Storefront.of(shop=shop_merchant(merchant_slug))
+        return view(request, store, *args, **kwargs)
+
+    return wrapper
+
+
 @require_safe
-def product_options(request, slug, product_id):
-    event = public_event(slug)
-    options = selectors.product_options(event=event, product_id=product_id)
+@storefront_view
+def product_options(request, store, product_id):
+    options = selectors.product_options(store=store, product_id=product_id)
     if options is None:
-        return JsonResponse({"error": "That product is not part of this show."}, status=404)
+        where = "this show" if store.event else "this shop"
+        return JsonResponse({"error": f"That product is not part of {where}."}, status=404)
     return JsonResponse(options)
 
 
 @require_safe
-def cart(request, slug):
-    event = public_event(slug)
+@ensure_csrf_cookie  # the shop's pages are cached for everyone and carry no token of their own
+@storefront_view
+def cart(request, store):
     # Looking at an empty cart makes no session: a herd of viewers opening the page writes nothing.
-    return JsonResponse(selectors.cart_json(event=event, shopper=shopper_of(request, create=False)))
+    return JsonResponse(selectors.cart_json(store=store, shopper=shopper_of(request, create=False)))
 
 
 @require_POST
 @ratelimited("cart")
-def cart_add(request, slug):
-    event = public_event(slug)
+@storefront_view
+def cart_add(request, store):
     shopper = shopper_of(request)
     try:
         payload = _body(request)
         carts.cart_add(
-            event=event,
+            **store.where,
             shopper=shopper,
             variant_id=payload.get("variant_id"),
             quantity=payload.get("quantity"),
         )
     except PurchaseRefused as exc:
-        return _refused(exc, event=event)
-    return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
+        return _refused(exc, store=store)
+    return JsonResponse(selectors.cart_json(store=store, shopper=shopper))
 
 
 @require_POST
 @ratelimited("cart")
-def cart_line(request, slug, line_id):
-    event = public_event(slug)
+@storefront_view
+def cart_line(request, store, line_id):
     shopper = shopper_of(request)
     try:
         payload = _body(request)
         carts.cart_set_quantity(
-            event=event, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
+            **store.where, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
         )
     except PurchaseRefused as exc:
-        return _refused(exc, event=event)
-    return JsonResponse(selectors.cart_json(event=event, shopper=shopper))
+        return _refused(exc, store=store)
+    return JsonResponse(selectors.cart_json(store=store, shopper=shopper))
 
 
 @require_POST
 @ratelimited("checkout")
-def checkout_start(request, slug):
-    event = public_event(slug)
+@storefront_view
+def checkout_start(request, store):
     shopper = shopper_of(request)
     try:
         form = ContactForm(_body(request))
@@ -115,9 +136,9 @@ def checkout_start(request, slug):
             return JsonResponse(
                 {"error": "Check the highlighted fields.", "fields": form.errors}, status=400
             )
-        started = orders.checkout_start(event=event, shopper=shopper, contact=form.cleaned_data)
+        started = orders.checkout_start(**store.where, shopper=shopper, contact=form.cleaned_data)
     except PurchaseRefused as exc:
-        return _refused(exc, event=event)
+        return _refused(exc, store=store)
     provider = get_provider()
     return JsonResponse(
         {

@@ -8,8 +8,8 @@ import re
 
 from django.http import HttpRequest
 
-from catalog.models import Variant
-from events.models import LiveEvent, Platform, ShowProduct
+from catalog.models import Merchant, Variant
+from events.models import LiveEvent, Platform, ShowProduct, default_purchase_platforms
 
 ANDROID = re.compile(r"\bAndroid\b", re.IGNORECASE)
 IOS = re.compile(r"\b(iPhone|iPad|iPod)\b|\bCFNetwork/.*\bDarwin/", re.IGNORECASE)
@@ -60,6 +60,17 @@ def require_can_buy(*, event: LiveEvent, platform: str) -> None:
     if event.status == LiveEvent.Status.CANCELLED:
         raise ShowClosed("This show was cancelled, so its products cannot be bought here.")
     if not event.merchant.is_verified:
+        raise ShowClosed("This brand cannot sell right now.")
+
+
+def require_shop_can_buy(*, merchant: Merchant, platform: str) -> None:
+    """The shop's rule, as a show's: buying on the platforms shows sell on, from a verified brand.
+    Raises PlatformNotAllowed or ShowClosed."""
+    allowed = default_purchase_platforms()
+    if platform not in allowed:
+        names = " and ".join(Platform(p).label for p in allowed)
+        raise PlatformNotAllowed(f"Buying is available on {names}. On this device you can look.")
+    if not merchant.is_verified:
         raise ShowClosed("This brand cannot sell right now.")
 
 

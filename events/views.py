@@ -10,7 +10,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors as catalog_selectors
 from events import errors as show_errors
-from events import page_cache, page_extras, selectors, services
+from events import page_cache, selectors, services
+from liveshop import page_extras
 from liveshop.content_policy import allow_origins
 
 
@@ -69,7 +70,7 @@ def event_page(request, slug):
             "event": event,
             "state": state,
             "can_host": selectors.can_host(request.user, event),
-            **page_extras.context_for(request, event),
+            **page_extras.context_for(page_extras.EVENT_PAGE, request, event),
         },
     )
     # The video and its poster may come from the show's streaming provider.

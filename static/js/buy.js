@@ -14,7 +14,7 @@ function el(tag, props = {}, ...children) {
 }
 
 // The order waiting for payment, kept for a reload of the page (this tab only).
-const resumeKey = (slug) => `liveshop:checkout:${slug}`;
+const resumeKey = (base) => `liveshop:checkout:${base}`;
 
 function countdown(seconds) {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
@@ -23,13 +23,17 @@ function countdown(seconds) {
 export class Buying {
   // onShow: bring the cart into view (a history step back to it, a reload at the payment step);
   // onDone: the buyer is finished (the confirmation's "Keep watching", or Back out of the panel).
-  constructor({ slug, config, csrf, onCartCount, onDone, onShow }) {
-    this.slug = slug;
+  // config.base: the show's or the shop's buying endpoints ("/events/<slug>/buy/", "/shop/<slug>/buy/").
+  // onBuying({allowed, message}): whether this device may buy here, with each cart (shop pages are
+  // the same for every visitor, so they learn it from the cart).
+  constructor({ config, csrf, onCartCount, onDone, onShow, onBuying = () => {} }) {
+    this.base = config.base;
     this.config = config;
     this.csrf = csrf;
     this.onCartCount = onCartCount;
     this.onDone = onDone;
     this.onShow = onShow;
+    this.onBuying = onBuying;
     this.order = null;
     this.product = null;
     this.current = null;
@@ -51,7 +55,7 @@ export class Buying {
     // closes and the show stays.
     window.addEventListener("popstate", ({ state }) => this.historyStep(state?.buyStep));
     setInterval(() => this.renderHold(), 1000);
-    const waiting = sessionStorage.getItem(resumeKey(slug)); // read before the cart step clears it
+    const waiting = sessionStorage.getItem(resumeKey(this.base)); // read before the cart step clears it
     this.refreshCart({ focus: false, push: false }).then(() => this.resume(waiting));
   }
 
@@ -84,7 +88,7 @@ export class Buying {
   }
 
   url(path) {
-    return `/events/${this.slug}/buy/${path}`;
+    return `${this.base}${path}`;
   }
 
   // An error for a person; when signing in would help (a deal limited per customer), a link that
@@ -102,8 +106,8 @@ export class Buying {
       $(`buy-step-${section}`).hidden = section !== name;
     }
     $("buy-add").hidden = name !== "cart" || !this.product;
-    if (name === "payment" && this.order) sessionStorage.setItem(resumeKey(this.slug), this.order.number);
-    else sessionStorage.removeItem(resumeKey(this.slug));
+    if (name === "payment" && this.order) sessionStorage.setItem(resumeKey(this.base), this.order.number);
+    else sessionStorage.removeItem(resumeKey(this.base));
     if (push && history.state?.buyStep !== name) history.pushState({ buyStep: name }, "");
     this.current = name;
     if (focus) $(`buy-step-${name}`).querySelector("h3")?.focus();
@@ -164,7 +168,7 @@ export class Buying {
   }
 
   // Pick an option of a product (from the banner or the purchase tab)
-  async pick(productId, { focus = true } = {}) {
+  async pick(productId, { focus = true, push = true } = {}) {
     this.error("buy-add-error", "");
     const { ok, data } = await this.request(this.url(`products/${productId}/`));
     if (!ok) {
@@ -190,7 +194,7 @@ export class Buying {
     if (shown) select.value = shown.id;
     $("buy-add-button").disabled = !firstAvailable;
     $("buy-quantity").value = 1;
-    this.step("cart", { focus });
+    this.step("cart", { focus, push });
     if (focus) $("buy-variant").focus();
   }
 
@@ -231,6 +235,7 @@ export class Buying {
 
   renderCart(cart) {
     this.cart = cart;
+    this.onBuying(cart.buying);
     const count = cart.lines.reduce((sum, line) => sum + line.quantity, 0);
     this.onCartCount(count);
     $("buy-cart-empty").hidden = cart.lines.length > 0;
@@ -377,7 +382,7 @@ export class Buying {
   }
 
   finish(order) {
-    sessionStorage.removeItem(resumeKey(this.slug));
+    sessionStorage.removeItem(resumeKey(this.base));
     if (order.status === "paid") {
       $("buy-confirmation-text").textContent = `Thank you! Order ${order.number.slice(0, 8)} is confirmed: ${order.total_display}. A confirmation is on its way to ${order.email}.`;
       this.step("confirmation");

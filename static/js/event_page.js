@@ -279,7 +279,6 @@ document.addEventListener("keydown", (event) => {
 // Buying in the page: the side panel's Cart tab (on a phone, inside the drawer).
 const buying = buyingConfig.allowed
   ? new Buying({
-      slug: state.event.slug,
       config: buyingConfig,
       csrf: document.querySelector("[name=csrfmiddlewaretoken]").value,
       onCartCount: (count) => ($("cart-count").textContent = count),

@@ -6,6 +6,7 @@ import pytest
 from checkout import selectors
 from checkout.cart import cart_add
 from checkout.orders import checkout_start
+from checkout.storefronts import Storefront
 from events import selectors as show_selectors
 from events.models import LiveEvent, ShowProduct
 from tests.checkout.conftest import CONTACT
@@ -25,8 +26,9 @@ def deal(live_event, headphones):
 def prices_everywhere(event, shopper, variant) -> dict:
     state = show_selectors.event_state(event)
     [in_tab] = [p for p in state["products"] if p["id"] == variant.product_id]
-    options = selectors.product_options(event=event, product_id=variant.product_id)
-    cart = selectors.cart_json(event=event, shopper=shopper)
+    store = Storefront.of(event=event)
+    options = selectors.product_options(store=store, product_id=variant.product_id)
+    cart = selectors.cart_json(store=store, shopper=shopper)
     return {
         "banner": state["featured"]["price"],
         "tab": in_tab["price"],
