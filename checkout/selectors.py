@@ -5,6 +5,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.selectors import saved_address
 from catalog.models import Merchant
 from catalog.templatetags.catalog_tags import money
 from checkout.forms import COUNTRIES, ContactForm
@@ -149,12 +150,21 @@ def cart_json(*, store: Storefront, shopper: Shopper) -> dict:
     return {
         # Whether this shopper's device may buy here (pages shared by every visitor ask this).
         "buying": may_buy,
+        # A signed-in viewer's email and saved address fill the shipping form (None for a guest).
+        "prefill": contact_prefill(shopper),
         "lines": lines,
         "total": total,
         "total_display": money(total, currency),
         "currency": currency,
         "shipping_note": shipping_note(store.merchant, currency),
     }
+
+
+def contact_prefill(shopper: Shopper) -> dict | None:
+    if shopper.user is None:
+        return None
+    saved = saved_address(shopper.user) or {"email": shopper.user.email}
+    return {name: saved[name] for name in ContactForm.base_fields if saved.get(name)}
 
 
 def order_json(order: Order) -> dict:

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts import selectors as accounts
+from accounts.services import address_save
 from catalog.selectors import shop_merchant
 from checkout import cart as carts
 from checkout import order_links, orders, payment_outcomes, selectors
@@ -131,7 +132,8 @@ def cart_line(request, store, line_id):
 def checkout_start(request, store):
     shopper = shopper_of(request)
     try:
-        form = ContactForm(_body(request))
+        payload = _body(request)
+        form = ContactForm(payload)
         if not form.is_valid():
             return JsonResponse(
                 {"error": "Check the highlighted fields.", "fields": form.errors}, status=400
@@ -139,6 +141,9 @@ def checkout_start(request, store):
         started = orders.checkout_start(**store.where, shopper=shopper, contact=form.cleaned_data)
     except PurchaseRefused as exc:
         return _refused(exc, store=store)
+    if payload.get("save_address") and request.user.is_authenticated:
+        # Checked by the form above: where this viewer's next order ships unless they change it.
+        address_save(request.user, form.cleaned_data)
     provider = get_provider()
     return JsonResponse(
         {

@@ -236,6 +236,7 @@ export class Buying {
   renderCart(cart) {
     this.cart = cart;
     this.onBuying(cart.buying);
+    this.prefill(cart.prefill);
     const count = cart.lines.reduce((sum, line) => sum + line.quantity, 0);
     this.onCartCount(count);
     $("buy-cart-empty").hidden = cart.lines.length > 0;
@@ -266,6 +267,20 @@ export class Buying {
         );
       }),
     );
+  }
+
+  // A signed-in viewer: their email and saved address fill the empty fields, once; they may save
+  // the address they ship to.
+  prefill(values) {
+    if (!values || this.prefilled) return;
+    this.prefilled = true;
+    const form = $("buy-step-contact");
+    for (const [name, value] of Object.entries(values)) {
+      const field = form.elements[name];
+      if (field && (field.tagName === "SELECT" || !field.value)) field.value = value;
+    }
+    $("buy-save-address-row").hidden = false;
+    $("buy-save-address").disabled = false;
   }
 
   async setQuantity(lineId, quantity) {

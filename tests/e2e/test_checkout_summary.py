@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from checkout.models import CheckoutSettings, Order
@@ -110,3 +111,49 @@ def test_back_steps_back_inside_the_panel_and_a_reload_returns_to_the_same_payme
     # Back from the confirmation leaves the panel, never back into a paid order
     viewer.go_back()
     expect(viewer.locator("#side")).not_to_be_in_viewport()
+
+
+def test_a_signed_in_viewer_saves_the_address_and_finds_it_filled_in_next_time(
+    demo,  # noqa: F811
+    new_page,
+):
+    viewer_account = get_user_model().objects.create_user(
+        "grace@example.com", "grace@example.com", "a-long-password-1"
+    )
+    page = open_show(new_page, demo, user=viewer_account)
+    page.get_by_role("button", name="Buy Noise-Cancelling Headphones").first.click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Checkout").click()
+    # the email is the account's; the address is empty the first time
+    expect(page.get_by_label("Email", exact=True)).to_have_value("grace@example.com")
+    expect(page.get_by_label("Full name", exact=True)).to_have_value("")
+    save = page.get_by_label("Save this address to my account")
+    expect(save).to_be_checked()
+    for label, value in {
+        "Full name": "Grace Hopper",
+        "Address": "1 Navy Way",
+        "City": "Arlington",
+        "State or region": "VA",
+        "Postal code": "22202",
+    }.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name="Pay (test)").click()
+    expect(page.get_by_role("heading", name="Order confirmed")).to_be_visible()
+
+    # next time, in a new browser, the form is filled in
+    again = open_show(new_page, demo, user=viewer_account)
+    again.get_by_role("button", name="Buy Noise-Cancelling Headphones").first.click()
+    again.get_by_role("button", name="Add to cart").click()
+    again.get_by_role("button", name="Checkout").click()
+    expect(again.get_by_label("Full name", exact=True)).to_have_value("Grace Hopper")
+    expect(again.get_by_label("Postal code", exact=True)).to_have_value("22202")
+    expect(again.get_by_label("Country", exact=True)).to_have_value("US")
+
+
+def test_a_guest_is_not_offered_to_save_an_address(demo, new_page):  # noqa: F811
+    page = open_show(new_page, demo)
+    page.get_by_role("button", name="Buy Noise-Cancelling Headphones").first.click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Checkout").click()
+    expect(page.get_by_label("Save this address to my account")).to_be_hidden()
