@@ -321,12 +321,25 @@ class VariantInline(MerchantScopedMixin, admin.TabularInline):
     ]
 
 
+def _keeping_photos(form_class, request):
+    """`form_class` keeping a checked photo for this session while its page comes back with an
+    error elsewhere (ProductImageForm.upload_owner), so the photo need not be chosen again."""
+    session = request.session.session_key
+    owner = f"{request.user.pk}:{session}" if session else None
+    return type(form_class.__name__, (form_class,), {"upload_owner": owner})
+
+
 class ProductImageInline(MerchantScopedMixin, admin.TabularInline):
     model = ProductImage
     form = ProductImageForm
     extra = 1
     fields = ["preview", "image", "alt_text", "position"]
     readonly_fields = ["preview"]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        return super().get_formset(
+            request, obj, **{"form": _keeping_photos(self.form, request), **kwargs}
+        )
 
     @admin.display(description="Preview")
     def preview(self, obj):
@@ -573,6 +586,9 @@ class ProductImageAdmin(MerchantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         # ProductImageForm disables the stored photo's field: replace a photo by uploading anew.
         return ["product"] if obj is not None else []
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return _keeping_photos(super().get_form(request, obj, change, **kwargs), request)
 
     def save_model(self, request, obj, form, change):
         if change:

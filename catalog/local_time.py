@@ -198,8 +198,9 @@ class ZonedSplitDateTime(AdminSplitDateTime):
     def render(self, name, value, attrs=None, renderer=None):
         inputs = super().render(name, value, attrs, renderer)
         at = value if isinstance(value, datetime) and timezone.is_aware(value) else None
+        # One box, so that the admin's row puts the zone under the inputs, not beside them.
         return format_html(
-            '{}<p class="help time-zone">Time zone: {}</p>',
+            '<div class="zoned-datetime">{}<span class="time-zone">Time zone: {}</span></div>',
             inputs,
             zone_named(timezone.get_current_timezone(), at),
         )

@@ -134,6 +134,16 @@ class MerchantScopedMixin:
 
 
 class MerchantScopedAdmin(MerchantScopedMixin, admin.ModelAdmin):
+    # List columns shown to platform staff only: a merchant's staff see their own merchant's rows,
+    # so its name in every row tells them nothing and only takes width.
+    platform_only_list_display: tuple[str, ...] = ("merchant",)
+
+    def get_list_display(self, request):
+        shown = super().get_list_display(request)
+        if is_platform_staff(request.user):
+            return shown
+        return [name for name in shown if name not in self.platform_only_list_display]
+
     def get_list_filter(self, request):
         filters = super().get_list_filter(request)
         if is_platform_staff(request.user):

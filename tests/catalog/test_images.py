@@ -24,6 +24,7 @@ from PIL import Image, ImageCms, PngImagePlugin
 from catalog import images
 from catalog.images import image_prepare, image_store
 from catalog.models import ProductImage
+from catalog.money import money_plain
 from tests.conftest import image_bytes
 
 NOT_AN_IMAGE = "This file is not a JPEG, PNG or WebP image, or it is damaged."
@@ -375,7 +376,7 @@ def product_change_data(product, *, image=None, alt_text="") -> dict:
             prefix + "sku": variant.sku,
             prefix + "size": variant.size,
             prefix + "color": variant.color,
-            prefix + "price": str(variant.price),
+            prefix + "price": money_plain(variant.price),
             prefix + "compare_at_price": "",
             prefix + "currency": variant.currency,
             prefix + "stock_on_hand": str(variant.stock_on_hand),
@@ -506,7 +507,8 @@ def test_a_merchant_cannot_add_a_photo_to_another_merchants_product(
     assert response.status_code == 200
     assert "Select a valid choice" in page_text(response)
     assert not ProductImage.objects.exists()
-    assert stored_files(settings) == []
+    # nothing reaches their product: the photo only waits, for this form, among kept uploads
+    assert [path.parent.name for path in stored_files(settings)] == ["kept-uploads"]
 
 
 # --- Thumbnails are made once the Shopping Manager's transaction has committed ----------------------

@@ -42,7 +42,7 @@ def input_value(text: str, name: str) -> str:
 
 
 def zone_note(text: str) -> str:
-    match = re.search(r'<p class="help time-zone">(.*?)</p>', text)
+    match = re.search(r'<span class="time-zone">(.*?)</span>', text)
     assert match, "no time zone named beside the time"
     return match.group(1)
 
