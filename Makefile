@@ -18,7 +18,8 @@ $(VENV)/.installed: pyproject.toml | $(PY) node_modules/.package-lock.json
 	$(PIP) install --quiet -e .
 	touch $@
 
-# Front-end packages (hls.js) from the npm registry, exactly as package-lock.json pins them.
+# Front-end packages from the npm registry, exactly as package-lock.json pins them: hls.js (served)
+# and axe-core (the accessibility tests, tests/e2e/test_accessibility.py; never served).
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
