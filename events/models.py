@@ -28,6 +28,17 @@ def validate_hls_url(value: str) -> None:
         raise ValidationError("The stream must be an HLS playlist: a URL ending in .m3u8.")
 
 
+def validate_replay_url(value: str) -> None:
+    """The show's recording: an HLS playlist or an MP4 file, by URL or a path on this site."""
+    if not value:
+        return
+    if not value.startswith(("https://", "http://", "/")) or value.startswith("//"):
+        raise ValidationError("Enter the replay's full address, starting with https://.")
+    path = value.split("?", 1)[0].split("#", 1)[0]
+    if not path.endswith((".m3u8", ".mp4")):
+        raise ValidationError("The replay must be an HLS playlist (.m3u8) or an MP4 file (.mp4).")
+
+
 def validate_poster_url(value: str) -> None:
     if value and (not value.startswith(("https://", "http://", "/")) or value.startswith("//")):
         raise ValidationError("Enter the image's full address, starting with https://.")
@@ -62,6 +73,13 @@ class LiveEvent(models.Model):
         max_length=500,
         validators=[validate_hls_url],
         help_text="The HLS playlist (.m3u8) from your streaming provider.",
+    )
+    replay_url = models.CharField(
+        "replay URL",
+        max_length=500,
+        blank=True,
+        validators=[validate_replay_url],
+        help_text="The show's recording (.m3u8 or .mp4): viewers of the ended show can watch it.",
     )
     poster_url = models.CharField(
         max_length=500,

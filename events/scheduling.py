@@ -23,6 +23,7 @@ SCHEDULE_FIELDS = (
     "scheduled_start",
     "duration_minutes",
     "stream_url",
+    "replay_url",
     "poster_url",
     "purchase_platforms",
     "chat_slow_mode_seconds",
@@ -30,7 +31,15 @@ SCHEDULE_FIELDS = (
 )
 # The schedule fields a viewer's page shows (the snapshot's `event`): changing one sends `event`.
 VIEWER_VISIBLE_FIELDS = frozenset(
-    {"title", "slug", "host_name", "scheduled_start", "duration_minutes", "purchase_platforms"}
+    {
+        "title",
+        "slug",
+        "host_name",
+        "scheduled_start",
+        "duration_minutes",
+        "purchase_platforms",
+        "replay_url",
+    }
 )
 
 

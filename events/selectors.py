@@ -225,6 +225,7 @@ def event_summary(event: LiveEvent) -> dict:
         "duration_minutes": event.duration_minutes,
         "purchase_platforms": event.purchase_platforms,
         "ended_at": event.ended_at.isoformat() if event.ended_at else None,
+        "replay_url": event.replay_url,
     }
 
 

@@ -74,7 +74,9 @@ def event_page(request, slug):
         },
     )
     # The video and its poster may come from the show's streaming provider.
-    return allow_origins(response, media=[event.stream_url], images=[event.poster_url])
+    return allow_origins(
+        response, media=[event.stream_url, event.replay_url], images=[event.poster_url]
+    )
 
 
 @require_safe

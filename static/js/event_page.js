@@ -27,9 +27,10 @@ function renderStatus() {
   $("viewers").hidden = state.status !== "live";
   renderAnnouncement();
   renderBanner();
-  $("video-controls").hidden = state.status !== "live"; // nothing to play before or after the show
+  $("video-controls").hidden = state.status !== "live" && !replaying; // nothing to play before or after the show but its replay
   $("pre-show").hidden = state.status !== "scheduled";
-  $("ended").hidden = !isOver();
+  $("ended").hidden = !isOver() || replaying;
+  $("watch-replay").hidden = state.status !== "ended" || !state.event.replay_url || replaying;
   $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";
 }
 
@@ -309,7 +310,20 @@ const video = $("video");
 video.loop = true;
 const controls = new VideoControls(video, video.closest(".player"));
 let streamAttached = false;
+// After the show, its recording plays in the same player, with its controls.
+let replaying = false;
+$("watch-replay").addEventListener("click", () => {
+  replaying = true;
+  video.loop = false;
+  attachStream(video, state.event.replay_url);
+  video.muted = false;
+  video.play().catch(() => {});
+  renderStatus();
+  $("play-toggle").focus();
+});
+
 function syncVideo() {
+  if (replaying) return;
   if (state.status === "live" && !streamAttached) {
     attachStream(video, root.dataset.stream);
     streamAttached = true;
@@ -330,6 +344,7 @@ function renderEvent() {
   start = new Date(event.scheduled_start);
   $("start-time").dateTime = event.scheduled_start;
   $("start-time").textContent = localStartText(start);
+  $("watch-replay").hidden = state.status !== "ended" || !event.replay_url || replaying;
   tick();
 }
 

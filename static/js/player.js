@@ -1,4 +1,5 @@
-// Plays an HLS stream: natively where the browser is Safari (macOS, iOS), through hls.js elsewhere.
+// Plays an HLS stream: natively where the browser is Safari (macOS, iOS), through hls.js elsewhere;
+// an MP4 recording plays natively everywhere.
 // hls.js is installed from the npm registry at setup (package-lock.json) and served as a static file.
 
 function safariPlaysHls(video) {
@@ -7,7 +8,10 @@ function safariPlaysHls(video) {
 }
 
 export function attachStream(video, url) {
-  if (safariPlaysHls(video)) {
+  const file = url.split(/[?#]/)[0].endsWith(".mp4"); // a recording: any browser plays it
+  video.hls?.destroy(); // a replay after the live stream: the live one stops loading
+  video.hls = null;
+  if (file || safariPlaysHls(video)) {
     video.src = url;
   } else if (window.Hls && window.Hls.isSupported()) {
     const hls = new window.Hls({ lowLatencyMode: true, backBufferLength: 30 });
@@ -18,6 +22,7 @@ export function attachStream(video, url) {
     });
     hls.loadSource(url);
     hls.attachMedia(video);
+    video.hls = hls;
   } else {
     video.src = url; // let the browser try
   }

@@ -103,6 +103,7 @@ def test_after_the_show_its_page_sells_its_products_at_catalog_prices_attributed
 
     expect(page.get_by_text("This show has ended")).to_be_visible()
     expect(page.locator("#purchase-banner")).to_be_hidden()
+    expect(page.get_by_role("button", name="Watch the replay")).to_be_hidden()  # none yet
     page.get_by_role("tabpanel", name="Products").get_by_role(
         "button", name="Buy Noise-Cancelling Headphones"
     ).click()
@@ -114,3 +115,29 @@ def test_after_the_show_its_page_sells_its_products_at_catalog_prices_attributed
     expect(page.get_by_role("heading", name="Order confirmed")).to_be_visible()
     order = Order.objects.get()
     assert (order.status, order.event) == (Order.Status.PAID, demo.live)
+
+
+def test_once_the_ended_show_has_a_replay_its_viewers_watch_it_in_the_page(
+    demo,  # noqa: F811
+    new_page,
+):
+    from events.scheduling import event_update
+    from tests.e2e.test_live_show import open_show, wait_until_playing
+
+    # the show ended and its recording is set (the Shopping Manager's path)
+    event_transition(event=demo.live, to=LiveEvent.Status.ENDED, by=demo.owner)
+    event_update(event=demo.live, by=demo.owner, replay_url=demo.live.stream_url)
+    viewer = open_show(new_page, demo)
+    expect(viewer.get_by_text("This show has ended")).to_be_visible()
+    viewer.get_by_role("button", name="Watch the replay").click()
+
+    expect(viewer.get_by_text("This show has ended")).to_be_hidden()
+    wait_until_playing(viewer)
+    expect(viewer.get_by_role("button", name="Pause")).to_be_focused()
+    expect(viewer.locator("#live-badge")).to_be_hidden()
+    # the products are still for sale beside it
+    expect(
+        viewer.get_by_role("tabpanel", name="Products").get_by_role(
+            "button", name="Buy Noise-Cancelling Headphones"
+        )
+    ).to_be_enabled()
