@@ -29,6 +29,7 @@ from catalog.money import money_format
 from catalog.selectors import is_platform_staff, merchant_for
 from catalog.signals import stock_changed_on_commit
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
+from liveshop.site_url import site_root
 
 register_tenant_model(Membership, "merchant")
 register_tenant_model(Product, "merchant")
@@ -134,7 +135,10 @@ class MerchantApplicationAdmin(PlatformOnlyAdmin):
     def approve_view(self, request, pk):
         def decide(application, data):
             approval = services.application_approve(
-                application=application, slug=data["slug"], reviewer=request.user
+                application=application,
+                slug=data["slug"],
+                reviewer=request.user,
+                site=site_root(request),
             )
             return f"Approved: {approval.merchant} is verified; {approval.owner.email} was emailed."
 
@@ -232,6 +236,7 @@ class MembershipAdmin(MerchantScopedAdmin):
                     email=form.cleaned_data["email"],
                     role=form.cleaned_data["role"],
                     invited_by=request.user,
+                    site=site_root(request),
                 )
             except ValidationError as exc:
                 form.add_error(None, exc)
