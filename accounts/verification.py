@@ -6,21 +6,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core import signing
 from django.urls import reverse
 
+from liveshop.signed_links import LinkExpired, LinkInvalid, SignedLink
 from liveshop.site_url import absolute_url
 
-SALT = "accounts.verify-email"
+__all__ = ["LinkExpired", "LinkInvalid"]  # what verify_token_read raises
+
 VERIFY_LINK_MAX_AGE = timedelta(days=3)
-
-
-class LinkExpired(Exception):
-    pass
-
-
-class LinkInvalid(Exception):
-    pass
+LINK = SignedLink(salt="accounts.verify-email", max_age=VERIFY_LINK_MAX_AGE)
 
 
 @dataclass(frozen=True)
@@ -30,7 +24,7 @@ class VerifyRequest:
 
 
 def verify_token(user: AbstractBaseUser) -> str:
-    return signing.dumps({"u": user.pk, "e": user.email}, salt=SALT, compress=True)
+    return LINK.token({"u": user.pk, "e": user.email})
 
 
 def verify_url(user: AbstractBaseUser, *, site: str | None = None) -> str:
@@ -40,12 +34,7 @@ def verify_url(user: AbstractBaseUser, *, site: str | None = None) -> str:
 
 def verify_token_read(token: str) -> VerifyRequest:
     """What a link asks to verify. Raises LinkExpired, LinkInvalid (tampered, not ours)."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=VERIFY_LINK_MAX_AGE)
-    except signing.SignatureExpired:
-        raise LinkExpired from None
-    except signing.BadSignature:
-        raise LinkInvalid from None
+    data = LINK.value(token)
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise LinkInvalid
     if not isinstance(data.get("e"), str):

@@ -8,27 +8,21 @@ import uuid
 from datetime import timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core import signing
 from django.urls import reverse
 
 from accounts import selectors as accounts
 from checkout.models import Order
+from liveshop.signed_links import LinkExpired, LinkInvalid, SignedLink
 from liveshop.site_url import absolute_url
 
-SALT = "checkout.order-link"
+__all__ = ["LinkExpired", "LinkInvalid"]  # what order_from_link raises
+
 ORDER_LINK_MAX_AGE = timedelta(days=30)
-
-
-class LinkExpired(Exception):
-    pass
-
-
-class LinkInvalid(Exception):
-    pass
+LINK = SignedLink(salt="checkout.order-link", max_age=ORDER_LINK_MAX_AGE)
 
 
 def order_link_token(order: Order) -> str:
-    return signing.dumps(str(order.number), salt=SALT)
+    return LINK.token(str(order.number))
 
 
 def order_link_url(order: Order) -> str:
@@ -38,12 +32,7 @@ def order_link_url(order: Order) -> str:
 
 def order_from_link(token: str) -> Order:
     """The order a link names, with its lines. Raises LinkExpired, LinkInvalid, Order.DoesNotExist."""
-    try:
-        value = signing.loads(token, salt=SALT, max_age=ORDER_LINK_MAX_AGE)
-    except signing.SignatureExpired:
-        raise LinkExpired from None
-    except signing.BadSignature:
-        raise LinkInvalid from None
+    value = LINK.value(token)
     try:
         number = uuid.UUID(str(value))
     except ValueError:
