@@ -74,7 +74,7 @@ class OrderAdmin(MerchantScopedAdmin):
     list_display = [
         "number",
         "merchant",
-        "event",
+        "bought_in",
         "email",
         "status",
         "total_display",
@@ -91,6 +91,11 @@ class OrderAdmin(MerchantScopedAdmin):
     merchant_view_only_roles = frozenset({Membership.Role.HOST})
 
     actions = ["retry_refunds"]
+
+    @admin.display(description="bought in", ordering="event__title")
+    def bought_in(self, obj):
+        """The show the order came from, or the shop (its shop and product pages)."""
+        return obj.event.title if obj.event_id else "Shop"
 
     @admin.display(description="total", ordering="total")
     def total_display(self, obj):

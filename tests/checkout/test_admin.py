@@ -109,3 +109,26 @@ def test_orders_show_their_amounts_as_money(client, brand, make_staff, orders):
     assert "$249.00" in opened  # the line's unit price and line total
     for page in (listed, opened):
         assert "131899" not in page and "24900" not in page
+
+
+def test_the_orders_list_says_where_each_order_was_bought(client, brand, make_staff, live_event):
+    from checkout.cart import cart_add as add
+    from checkout.orders import checkout_start as start
+
+    headphones = live_event.products.get(title="Noise-Cancelling Headphones").variants.get()
+    for email, where in [
+        ("show@example.com", {"event": live_event}),
+        ("shop@example.com", {"shop": brand}),
+    ]:
+        shopper = Shopper(user=None, session_key=email, platform=Platform.IOS)
+        add(**where, shopper=shopper, variant_id=headphones.pk, quantity=1)
+        start(**where, shopper=shopper, contact={**CONTACT, "email": email})
+    client.force_login(make_staff(brand))
+
+    rows = client.get(reverse("admin:checkout_order_changelist")).context["cl"].result_list
+    admin_view = client.get(reverse("admin:checkout_order_changelist")).context["cl"].model_admin
+
+    assert sorted((o.email, admin_view.bought_in(o)) for o in rows) == [
+        ("shop@example.com", "Shop"),
+        ("show@example.com", live_event.title),
+    ]
