@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from liveshop.addresses import address_check
+from liveshop.addresses import address_check, phone_normalise
 
 COUNTRIES = [
     ("US", "United States"),
@@ -27,6 +27,8 @@ class ContactForm(forms.Form):
     # Required where the country's addresses have one (not every Irish address has an Eircode).
     shipping_postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
     shipping_country = forms.ChoiceField(label="Country", choices=COUNTRIES)
+    # For the carrier, if the buyer wants it; checked for the country and kept in E.164.
+    shipping_phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -35,7 +37,18 @@ class ContactForm(forms.Form):
                 cleaned[name] = " ".join(value.split())
         if country := cleaned.get("shipping_country"):
             self._check_address(cleaned, country)
+            self._check_phone(cleaned, country)
         return cleaned
+
+    def _check_phone(self, cleaned: dict, country: str) -> None:
+        if not cleaned.get("shipping_phone"):
+            return
+        try:
+            cleaned["shipping_phone"] = phone_normalise(
+                cleaned["shipping_phone"], country=country, country_name=dict(COUNTRIES)[country]
+            )
+        except ValidationError as exc:
+            self.add_error("shipping_phone", exc)
 
     def _check_address(self, cleaned: dict, country: str) -> None:
         """The postal code and region checked for the country, stored as its post formats them."""

@@ -117,6 +117,7 @@ class Order(models.Model):
     shipping_region = models.CharField("state or region", max_length=100, blank=True)
     shipping_postal_code = models.CharField("postal code", max_length=20)
     shipping_country = models.CharField("country", max_length=2)
+    shipping_phone = models.CharField("phone", max_length=32, blank=True)
     currency = models.CharField(max_length=3, choices=Currency)
     # What the buyer saw before paying (checkout/pricing.py): total = subtotal + shipping + tax.
     subtotal = models.PositiveIntegerField(default=0)

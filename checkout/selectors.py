@@ -82,9 +82,15 @@ def contact_fields() -> list[tuple[str, str, str, str]]:
         "shipping_region": "address-level1",
         "shipping_postal_code": "postal-code",
         "shipping_country": "country",
+        "shipping_phone": "tel",
     }
     return [
-        (name, field.label, "email" if name == "email" else "text", autocomplete[name])
+        (
+            name,
+            field.label,
+            {"email": "email", "shipping_phone": "tel"}.get(name, "text"),
+            autocomplete[name],
+        )
         for name, field in ContactForm.base_fields.items()
     ]
 
@@ -209,6 +215,7 @@ def order_json(order: Order) -> dict:
                     if part
                 ),
                 order.shipping_country,
+                order.shipping_phone,
             )
             if line
         ],

@@ -227,3 +227,39 @@ def test_a_merchant_never_sees_or_sets_another_merchants_rule(
     assert opened.status_code in (302, 403, 404)
     assert posted.status_code == 200  # "select a valid choice": not its merchant
     assert CheckoutSettings.objects.get().merchant == other
+
+
+@pytest.mark.parametrize(
+    ("phone", "country", "stored", "error"),
+    [
+        ("(415) 555-2671", "US", "+14155552671", None),
+        ("020 7946 0018", "GB", "+442079460018", None),
+        ("", "US", "", None),
+        ("555-0000", "US", None, "Enter a valid phone number for United States, e.g."),
+        ("call me", "GB", None, "Enter a valid phone number for United Kingdom, e.g."),
+    ],
+)
+def test_a_phone_is_optional_checked_for_the_country_and_kept_in_e164(
+    live_event, headphones, phone, country, stored, error
+):
+    address = US_CONTACT if country == "US" else CONTACT
+    client = Client(headers={"user-agent": DESKTOP})
+    client.post(
+        reverse("checkout:cart_add", args=[live_event.slug]),
+        {"variant_id": headphones.pk, "quantity": 1},
+        content_type="application/json",
+    )
+
+    response = client.post(
+        reverse("checkout:checkout_start", args=[live_event.slug]),
+        json.dumps({**address, "shipping_phone": phone}),
+        content_type="application/json",
+    )
+
+    if error:
+        assert response.status_code == 400
+        assert error in response.json()["fields"]["shipping_phone"][0]
+        assert not Order.objects.exists()
+    else:
+        assert response.status_code == 200
+        assert Order.objects.get().shipping_phone == stored

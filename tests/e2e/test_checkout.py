@@ -489,6 +489,8 @@ def test_the_whole_purchase_works_with_the_keyboard_and_names_every_control(demo
     page.keyboard.type("Canada")
     expect(country).to_have_value("CA")
     page.keyboard.press("Tab")
+    expect(page.get_by_label("Phone (optional)")).to_be_focused()
+    page.keyboard.press("Tab")
     expect(role("button", name="Continue to payment")).to_be_focused()
     page.keyboard.press("Enter")
 
