@@ -157,3 +157,30 @@ def test_a_guest_is_not_offered_to_save_an_address(demo, new_page):  # noqa: F81
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_role("button", name="Checkout").click()
     expect(page.get_by_label("Save this address to my account")).to_be_hidden()
+
+
+def test_when_the_hold_runs_out_the_panel_says_so_and_goes_back_to_the_cart(
+    demo,  # noqa: F811
+    new_page,
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    page = open_show(new_page, demo)
+    page.get_by_role("button", name="Buy Noise-Cancelling Headphones").first.click()
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_role("button", name="Checkout").click()
+    fill_shipping(page)
+    page.get_by_role("button", name="Continue to payment").click()
+    expect(page.get_by_role("button", name="Pay (test)")).to_be_visible()
+    # the hold has three seconds left (as if the buyer had waited nearly ten minutes)
+    Order.objects.update(reserved_until=timezone.now() + timedelta(seconds=3))
+    page.reload()
+    expect(page.get_by_role("timer")).to_have_text(re.compile(r"held for you for 0:0[0-3]\."))
+
+    expect(page.get_by_role("alert").filter(has_text="hold ran out")).to_have_text(
+        "Your hold ran out and the items went back on sale. Check out again to hold them."
+    )
+    expect(page.get_by_role("button", name="Checkout")).to_be_visible()
+    expect(page.get_by_role("timer")).to_be_hidden()
