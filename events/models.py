@@ -74,6 +74,14 @@ class LiveEvent(models.Model):
         validators=[validate_hls_url],
         help_text="The HLS playlist (.m3u8) from your streaming provider.",
     )
+    # What the video ingest last said of this show's stream (ingest/): "" when the show plays an
+    # HLS URL from elsewhere or the ingest has not heard of it; changed only by live_state.
+    stream_state = models.CharField(
+        max_length=10,
+        blank=True,
+        editable=False,
+        choices=[("receiving", "Receiving"), ("stopped", "Stopped")],
+    )
     replay_url = models.CharField(
         "replay URL",
         max_length=500,

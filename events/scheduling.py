@@ -80,28 +80,39 @@ def event_update(*, event: LiveEvent, by: AbstractBaseUser, **fields) -> list[di
     with transaction.atomic():
         event = LiveEvent.objects.select_for_update().select_related("merchant").get(pk=event.pk)
         _may_schedule(event.merchant, by)
-        changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
-        if not changed:
-            return []
-        # Viewers' chat follows slow mode: it changes the way a host's change does.
-        slow_mode = changed.pop("chat_slow_mode_seconds", None)
-        if slow_mode is not None:
-            check_slow_mode(slow_mode)
-        sent = []
-        if changed:
-            for name, value in changed.items():
-                setattr(event, name, value)
-            event.full_clean(
-                exclude=[f.name for f in LiveEvent._meta.fields if f.name not in changed]
-            )
-            event.save(update_fields=list(changed))
-        if changed.keys() & VIEWER_VISIBLE_FIELDS:
-            sent.append(
-                publish_change(event, {"type": "event", "event": selectors.event_summary(event)})
-            )
-        if slow_mode is not None:
-            sent.append(slow_mode_change(event, slow_mode))
-        return sent
+        return _apply(event, fields)
+
+
+def event_replay_set(*, event: LiveEvent, url: str) -> list[dict]:
+    """The video ingest's recording becomes the show's replay (the ingest's callback, no person).
+    Raises ValidationError for a URL that is not a replay."""
+    with transaction.atomic():
+        event = LiveEvent.objects.select_for_update().select_related("merchant").get(pk=event.pk)
+        return _apply(event, {"replay_url": url})
+
+
+def _apply(event: LiveEvent, fields: dict) -> list[dict]:
+    """Inside a transaction holding the show's row: write what differs, tell viewers."""
+    changed = {name: value for name, value in fields.items() if getattr(event, name) != value}
+    if not changed:
+        return []
+    # Viewers' chat follows slow mode: it changes the way a host's change does.
+    slow_mode = changed.pop("chat_slow_mode_seconds", None)
+    if slow_mode is not None:
+        check_slow_mode(slow_mode)
+    sent = []
+    if changed:
+        for name, value in changed.items():
+            setattr(event, name, value)
+        event.full_clean(exclude=[f.name for f in LiveEvent._meta.fields if f.name not in changed])
+        event.save(update_fields=list(changed))
+    if changed.keys() & VIEWER_VISIBLE_FIELDS:
+        sent.append(
+            publish_change(event, {"type": "event", "event": selectors.event_summary(event)})
+        )
+    if slow_mode is not None:
+        sent.append(slow_mode_change(event, slow_mode))
+    return sent
 
 
 def run_of_show_set(*, event: LiveEvent, product_ids: Iterable[int]) -> None:

@@ -256,4 +256,5 @@ def event_state(event: LiveEvent) -> dict:
         "products": products,
         "chat": chat_backlog(event),
         "slow_mode": event.chat_slow_mode_seconds,
+        "stream": event.stream_state,
     }

@@ -127,6 +127,18 @@ def event_set_announcement(*, event: LiveEvent, text: str, by: AbstractBaseUser)
         return publish_change(event, {"type": "announcement", "text": text}, announcement=text)
 
 
+def event_stream_report(*, event: LiveEvent, receiving: bool) -> dict | None:
+    """The video ingest's word that the show's stream arrived or stopped (ingest/ calls this; it
+    is not a person's command). Viewers of a live show whose stream stopped see that the host's
+    video is reconnecting; the show itself is never ended by it. None when nothing changed."""
+    state = "receiving" if receiving else "stopped"
+    with transaction.atomic():
+        event = LiveEvent.objects.select_for_update().get(pk=event.pk)
+        if event.stream_state == state:
+            return None
+        return publish_change(event, {"type": "stream", "state": state}, stream_state=state)
+
+
 def event_set_slow_mode(*, event: LiveEvent, seconds: int, by: AbstractBaseUser) -> dict:
     """Set the seconds a viewer waits between chat messages. Raises NotAllowed, InvalidInput."""
     check_slow_mode(seconds)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "axes",
     "catalog",
     "events",
+    "ingest",
     "checkout",
     "accounts",
 ]
@@ -290,6 +291,7 @@ RATELIMITS = {
     "signup": {"ip": "20/h"},
     "verify_email": {"ip": "30/h", "shopper": "5/h"},
     "password_reset": {"ip": "20/h"},
+    "stream_key": {"shopper": "10/h"},
 }
 # Websocket connections one IP address may hold open to one server process (0: no limit).
 LIVESHOP_MAX_SOCKETS_PER_IP = env.int("LIVESHOP_MAX_SOCKETS_PER_IP", default=200)
@@ -376,5 +378,22 @@ LIVESHOP_SNAPSHOT_MAX_AGE = env.float("LIVESHOP_SNAPSHOT_MAX_AGE", default=10.0)
 LIVESHOP_END_UNDO_SECONDS = env.float("LIVESHOP_END_UNDO_SECONDS", default=60.0)
 # The home page and the list of shows fetch their lists again this often (shows going live, ending).
 LIVESHOP_LISTING_REFRESH_SECONDS = env.float("LIVESHOP_LISTING_REFRESH_SECONDS", default=20.0)
+# --- Video ingest (ingest/, docs/deploy.md) -----------------------------------------------------
+# Brands broadcast to nginx with the RTMP module (`make ingest`), which asks Liveshop who may
+# publish and packages the stream to HLS. Unset INGEST_RTMP_URL: no ingest (shows play the HLS URL
+# they were given). INGEST_SECRET is the shared secret of nginx's callbacks; they are also refused
+# from any address outside INGEST_ALLOWED_ADDRESSES.
+INGEST_RTMP_URL = env.str(
+    "INGEST_RTMP_URL", default=""
+)  # what brands type in OBS: rtmp://host/live
+INGEST_HLS_URL = env.str("INGEST_HLS_URL", default="")  # where viewers play it: https://host/hls
+INGEST_STAT_URL = env.str("INGEST_STAT_URL", default="")  # nginx-rtmp's statistics (XML)
+INGEST_SECRET = env.str("INGEST_SECRET", default="")
+INGEST_ALLOWED_ADDRESSES = env.list("INGEST_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
+# A show's key is accepted from this many minutes before its start, and while it is live.
+INGEST_EARLY_MINUTES = env.int("INGEST_EARLY_MINUTES", default=30)
+# Where nginx writes HLS fragments and recordings (the config generator and `make ingest`).
+INGEST_DIR = Path(env.str("INGEST_DIR", default="") or BASE_DIR / "var" / "ingest")
+
 # Front-end packages installed from the npm registry (package-lock.json), served as static files.
 STATICFILES_DIRS += [("vendor/hls.js", BASE_DIR / "node_modules" / "hls.js" / "dist")]

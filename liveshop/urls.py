@@ -27,6 +27,7 @@ urlpatterns = [
     ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("ingest.urls")),
     path("", include("checkout.urls")),
     path("", include("events.urls")),
     path("", include("catalog.urls")),

@@ -62,9 +62,9 @@ class Server:
 
 
 @contextmanager
-def asgi_server(**env: str) -> Iterator[Server]:
-    """A daphne process on a free port, using the test database; stopped on exit."""
-    port = free_port()
+def asgi_server(*, port: int | None = None, **env: str) -> Iterator[Server]:
+    """A daphne process on `port` (a free one if None), using the test database; stopped on exit."""
+    port = port or free_port()
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(
             daphne_command(port),
