@@ -10,6 +10,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ class Ingest:
     hls: str  # http://127.0.0.1:<port>/hls
     directory: Path
     nginx: subprocess.Popen
+    env: dict  # the ingest's settings, as the server's environment has them
 
     def playlist(self, playback_id: str) -> str:
         return f"{self.hls}/{playback_id}/index.m3u8"
@@ -48,6 +50,13 @@ def ingest_tools_missing() -> str:
 @pytest.fixture
 def ingest(transactional_db, settings) -> Iterator[Ingest]:
     """nginx + daphne wired to each other; this process's settings match the server's."""
+    with run_ingest(settings) as running:
+        yield running
+
+
+@contextmanager
+def run_ingest(settings, **server_env: str) -> Iterator[Ingest]:
+    """The `ingest` fixture's work; `server_env` is added to daphne's environment."""
     if missing := ingest_tools_missing():
         pytest.fail(f"The ingest tests need {missing}: `make test` installs them.")
     rtmp_port, http_port, web_port = (servers.free_port() for _ in range(3))
@@ -88,9 +97,10 @@ def ingest(transactional_db, settings) -> Iterator[Ingest]:
                 MEDIA_ROOT=str(django_settings.MEDIA_ROOT),
                 LIVESHOP_PRESENCE_INTERVAL="0.5",
                 **env,
+                **server_env,
             ) as server:
                 yield Ingest(
-                    server, env["INGEST_RTMP_URL"], env["INGEST_HLS_URL"], directory, nginx
+                    server, env["INGEST_RTMP_URL"], env["INGEST_HLS_URL"], directory, nginx, env
                 )
         finally:
             os.killpg(nginx.pid, signal.SIGTERM)

@@ -10,7 +10,8 @@ from catalog.models import Merchant
 from events.models import LiveEvent
 from ingest.models import StreamKey
 from ingest.services import stream_key_rotate
-from tests.ingest.conftest import fetch, publish, wait_for
+from tests.checkout.test_tasks_worker import REDIS_URL, broker, worker  # noqa: F401 (fixture)
+from tests.ingest.conftest import fetch, publish, run_ingest, wait_for
 
 Status = LiveEvent.Status
 
@@ -138,3 +139,24 @@ def test_when_the_stream_ends_its_recording_becomes_the_shows_replay(ingest, liv
     assert event.replay_url == recording.file.url and event.replay_url.endswith(".mp4")
     assert 3 <= recording.duration_seconds <= 6
     assert not list((ingest.directory / "recordings").iterdir())  # the FLV was removed
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs a broker: the PostgreSQL + Redis leg of .ci/run")
+def test_a_celery_worker_stores_the_recording(
+    transactional_db,
+    settings,
+    live_event,
+    host,
+    broker,  # noqa: F811 (fixture)
+):
+    """The PostgreSQL + Redis leg: the callback only queues; a real worker remuxes and stores."""
+    with run_ingest(settings, **broker) as ingest, worker({**broker, **ingest.env}) as running:
+        key = stream_key_rotate(event=live_event, by=host)
+        assert publish(ingest, key, seconds=4).wait(30) == 0
+
+        wait_for(
+            lambda: LiveEvent.objects.filter(pk=live_event.pk).exclude(replay_url="").exists(),
+            what="the worker to store the replay",
+            timeout=40,
+        )
+        assert "ingest.tasks.recording_store" in running.output()
