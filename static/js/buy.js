@@ -26,7 +26,8 @@ export class Buying {
   // config.base: the show's or the shop's buying endpoints ("/events/<slug>/buy/", "/shop/<slug>/buy/").
   // onBuying({allowed, message}): whether this device may buy here, with each cart (shop pages are
   // the same for every visitor, so they learn it from the cart).
-  constructor({ config, csrf, onCartCount, onDone, onShow, onBuying = () => {} }) {
+  // keepPicking: the options stay after "Add to cart" (a product page sells one product).
+  constructor({ config, csrf, onCartCount, onDone, onShow, onBuying = () => {}, keepPicking = false }) {
     this.base = config.base;
     this.config = config;
     this.csrf = csrf;
@@ -34,6 +35,7 @@ export class Buying {
     this.onDone = onDone;
     this.onShow = onShow;
     this.onBuying = onBuying;
+    this.keepPicking = keepPicking;
     this.order = null;
     this.product = null;
     this.current = null;
@@ -210,7 +212,7 @@ export class Buying {
       this.error("buy-add-error", data.error, data.sign_in_url);
       return;
     }
-    this.product = null;
+    if (!this.keepPicking) this.product = null;
     this.renderCart(data);
     this.step("cart");
     $("buy-cart-heading").focus();

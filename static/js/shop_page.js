@@ -39,6 +39,7 @@ const buying = new Buying({
   onDone: () => setOpen(false),
   onShow: () => setOpen(true),
   onBuying: showBuying,
+  keepPicking: inline,
 });
 
 buyButtons.forEach((button) =>

@@ -68,6 +68,8 @@ def test_on_an_iphone_a_product_page_sells_its_options_beside_it(
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Add to cart").tap()
     expect(page.locator("#buy-cart-lines > li")).to_contain_text("Noise-Cancelling Headphones")
+    # the options stay, for another colour
+    expect(page.get_by_role("button", name="Add to cart")).to_be_visible()
     screenshot(page, "product-buy-phone")
     page.get_by_role("button", name="Checkout").tap()
     fill_shipping(page)
