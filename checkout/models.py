@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 
 from catalog.models import Currency, Merchant, Product, Variant
 from events.models import LiveEvent, Platform
@@ -136,7 +137,13 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "reserved_until"])]
+        indexes = [
+            models.Index(fields=["status", "reserved_until"]),
+            # A verified email claims its guest orders, in any case (checkout/shoppers.email_claim).
+            models.Index(
+                Upper("email"), condition=Q(user__isnull=True), name="guest_orders_by_email"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Order {str(self.number)[:8]}"
