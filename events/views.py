@@ -86,7 +86,9 @@ def console(request, slug):
     if not selectors.can_host(request.user, event):
         raise PermissionDenied
     state = selectors.event_state(event)
-    return render(
+    # The Broadcast card's settings, when a video ingest (an app above this one) adds them.
+    extras = page_extras.context_for(page_extras.CONSOLE_PAGE, request, event)
+    response = render(
         request,
         "events/console.html",
         {
@@ -94,8 +96,12 @@ def console(request, slug):
             "state": state,
             "slow_mode_choices": SLOW_MODE_CHOICES,
             "undo_seconds": int(settings.LIVESHOP_END_UNDO_SECONDS),
+            **extras,
         },
     )
+    # The muted preview plays what viewers see: the show's stream, or the ingest's once a key is made.
+    ingest_hls = extras.get("broadcast", {}).get("hls_url", "")
+    return allow_origins(response, media=[event.stream_url, ingest_hls])
 
 
 @require_safe

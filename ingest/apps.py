@@ -6,4 +6,10 @@ class IngestConfig(AppConfig):
     verbose_name = "Video ingest"
 
     def ready(self):
-        from ingest import checks  # noqa: F401 (registers the ingest settings check)
+        from ingest import (
+            checks,  # noqa: F401 (registers the ingest settings check)
+            health,
+        )
+        from liveshop import page_extras
+
+        page_extras.register(page_extras.CONSOLE_PAGE, health.console_broadcast)

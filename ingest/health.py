@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
 
 from events.models import LiveEvent
 from ingest.models import StreamKey
@@ -35,6 +37,22 @@ def broadcast_settings(event: LiveEvent) -> dict:
         "key_hint": stream_key.key_hint if stream_key else "",
         "playback_url": playback_url(stream_key) if stream_key else "",
         "recommended": RECOMMENDED,
+    }
+
+
+def console_broadcast(request: HttpRequest, event: LiveEvent) -> dict:
+    """The console's Broadcast card (a page extra: the console view has checked the host). With
+    no ingest, only that: the show plays the HLS URL it was given. Never the key itself."""
+    if not ingest_enabled():
+        return {"broadcast": {"ingest": False}}
+    return {
+        "broadcast": {
+            "ingest": True,
+            **broadcast_settings(event),
+            "hls_url": settings.INGEST_HLS_URL,  # where the preview plays from, for the page's CSP
+            "key_url": reverse("ingest:stream_key", args=[event.slug]),
+            "health_url": reverse("ingest:stream_health", args=[event.slug]),
+        }
     }
 
 
@@ -77,11 +95,11 @@ def _from_statistics(playback_id: str) -> dict:
         video = stream.find("meta/video")
         width = _number(video, "width")
         height = _number(video, "height")
+        # nginx-rtmp measures bandwidth over 10 s windows: 0 until the first has passed (unknown).
+        bitrate = _number(stream, "bw_video")
         return {
             "receiving": True,
-            "bitrate_kbps": round(_number(stream, "bw_video") / 1000)
-            if stream.find("bw_video") is not None
-            else None,
+            "bitrate_kbps": round(bitrate / 1000) if bitrate else None,
             "frame_rate": _number(video, "frame_rate") or None,
             "resolution": f"{int(width)}×{int(height)}" if width and height else None,
         }

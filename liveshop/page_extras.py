@@ -14,6 +14,7 @@ _extras: dict[str, list[PageExtra]] = defaultdict(list)
 
 EVENT_PAGE = "event"
 SHOP_PAGE = "shop"
+CONSOLE_PAGE = "console"  # the host console (ingest adds its Broadcast card)
 
 
 def register(page: str, extra: PageExtra) -> None:

@@ -1,11 +1,13 @@
 // The host console: commands go to the server over HTTP (CSRF-protected); the show's state comes
 // back over the same websocket viewers use, so the host sees exactly what viewers see.
 import { LiveConnection, websocketUrl } from "./live.js";
+import { Broadcast } from "./console_broadcast.js";
 
 const root = document.getElementById("console");
 const $ = (id) => document.getElementById(id);
 const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
 let state = JSON.parse($("initial-state").textContent);
+const broadcast = new Broadcast($("broadcast"), { csrf, state });
 const STATUS = { scheduled: "Scheduled", live: "Live", ended: "Ended", cancelled: "Cancelled" };
 const STOCK = { in_stock: () => "in stock", low: (s) => `only ${s.left} left`, sold_out: () => "sold out" };
 
@@ -146,6 +148,7 @@ function renderAll() {
   renderStatus();
   renderRunOfShow();
   renderChat();
+  broadcast.update(state);
   $("slow-mode").value = String(state.slow_mode);
 }
 
@@ -156,7 +159,9 @@ const handlers = {
     if (m.viewers !== undefined) state.viewers = m.viewers;
     if (m.products) { state.products = m.products; renderRunOfShow(); }
     renderStatus();
+    broadcast.update(state);
   },
+  stream: (m) => { state.stream = m.state; broadcast.update(state); },
   featured: (m) => { state.featured = m.product; renderRunOfShow(); },
   products: (m) => { state.products = m.products; renderRunOfShow(); },
   viewers: (m) => { state.viewers = m.count; renderStatus(); },
@@ -186,6 +191,7 @@ for (const id of ["go-live", "end-show", "resume-show"]) {
     const to = $(id).dataset.status;
     const ask = `End the show for every viewer? You can resume it within ${root.dataset.undoSeconds} seconds.`;
     if (to === "ended" && !confirm(ask)) return;
+    if (id === "go-live" && !broadcast.mayGoLive()) return;
     command("status", { status: to });
   });
 }

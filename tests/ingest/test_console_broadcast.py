@@ -1,10 +1,14 @@
 """The console's Broadcast card, as the server renders it: what a show's hosts need for OBS, and
 never the stream key itself (it is shown once, by the page's script, when made)."""
 
+import io
+import urllib.request
+
 import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
+from ingest import health
 from ingest.models import StreamKey
 from ingest.services import stream_key_rotate
 
@@ -94,3 +98,53 @@ def test_no_one_but_the_shows_hosts_sees_its_broadcast_settings(
     assertNotContains(response, SERVER, status_code=response.status_code)
     hint = f"…{StreamKey.objects.get().key_hint}"
     assertNotContains(response, hint, status_code=response.status_code)
+
+
+# nginx-rtmp's statistics page with the show's stream publishing at `bw_video` bits a second.
+STAT = """<rtmp><server><application><name>hls</name><live><stream>
+<name>{name}</name><bw_video>{bw_video}</bw_video><publishing/>
+<meta><video><width>640</width><height>360</height><frame_rate>30</frame_rate></video></meta>
+</stream></live></application></server></rtmp>"""
+
+
+@pytest.fixture
+def statistics(monkeypatch, settings, ingest_settings):
+    """`statistics(bw_video=...)`: what the ingest's /stat says of the show's stream (its HLS
+    playlist cannot be read)."""
+    settings.INGEST_STAT_URL = "http://127.0.0.1:8080/stat"
+    page = {}
+
+    def urlopen(url, timeout):
+        if url != settings.INGEST_STAT_URL:
+            raise OSError("no playlist")
+        return io.BytesIO(page["xml"].encode())
+
+    monkeypatch.setattr(urllib.request, "urlopen", urlopen)
+
+    def say(*, name: str, bw_video: int) -> None:
+        page["xml"] = STAT.format(name=name, bw_video=bw_video)
+
+    return say
+
+
+def test_a_bitrate_nginx_has_not_measured_yet_is_unknown_not_zero(live_event, host, statistics):
+    stream_key_rotate(event=live_event, by=host)
+    # nginx-rtmp measures bandwidth over 10 s: until then it says 0
+    statistics(name=StreamKey.objects.get().playback_id, bw_video=0)
+
+    found = health.stream_health(live_event)
+
+    assert found["receiving"] is True
+    assert found["bitrate_kbps"] is None
+    assert (found["resolution"], found["frame_rate"]) == ("640×360", 30)
+    assert found["warnings"] == []
+
+
+def test_a_bitrate_below_the_recommended_range_is_warned_of(live_event, host, statistics):
+    stream_key_rotate(event=live_event, by=host)
+    statistics(name=StreamKey.objects.get().playback_id, bw_video=900_000)
+
+    found = health.stream_health(live_event)
+
+    assert found["bitrate_kbps"] == 900
+    assert found["warnings"] == ["Video bitrate 900 kbps: set it between 1,500 and 8,000."]
