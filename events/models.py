@@ -111,6 +111,10 @@ class LiveEvent(models.Model):
     )
     banner_text = models.CharField(max_length=140, blank=True, editable=False)
     announcement = models.CharField(max_length=280, blank=True, editable=False)
+    # The recent changes of what viewers see over the video (featured product, banner text,
+    # announcement), with the server time of each: a viewer whose video is seconds behind sees
+    # what the host showed at the moment their video is at (live_state.stage_history_after).
+    stage_history = models.JSONField(default=list, blank=True, editable=False)
     chat_slow_mode_seconds = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(600)]
     )

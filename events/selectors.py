@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -257,4 +258,9 @@ def event_state(event: LiveEvent) -> dict:
         "chat": chat_backlog(event),
         "slow_mode": event.chat_slow_mode_seconds,
         "stream": event.stream_state,
+        # What was over the video lately, for a viewer whose video is behind (docs/realtime.md).
+        "stage": {
+            "max_delay": settings.LIVESHOP_VIDEO_SYNC_MAX_SECONDS,
+            "history": event.stage_history,
+        },
     }

@@ -81,7 +81,8 @@ class Shows:
 
 @dataclass
 class Snapshot:
-    """A `state` message encoded without its closing brace and its `viewers`."""
+    """A `state` message encoded without its closing brace, its `viewers` and its `now` (the
+    server's time as it is sent, so that the page can tell its clock from the server's)."""
 
     seq: int
     head: str
@@ -89,7 +90,8 @@ class Snapshot:
     built: float = field(default_factory=time.monotonic)
 
     def text(self, viewers: int | None = None) -> str:
-        return f'{self.head},"viewers":{self.viewers if viewers is None else int(viewers)}}}'
+        viewers = self.viewers if viewers is None else int(viewers)
+        return f'{self.head},"viewers":{viewers},"now":{time.time_ns() // 1_000_000}}}'
 
 
 Build = Callable[[], Awaitable[Snapshot]]

@@ -3,7 +3,10 @@
 Two RTMP applications: `live`, where brands publish with their key (on_publish asks Liveshop, and
 its redirect renames the stream to the show's playback id), which pushes to `hls`, reachable from
 the ingest only, which packages HLS (1 s fragments, a sliding window of a few), records, and tells
-Liveshop when the stream stops and a recording is written. nginx's HTTP server serves the HLS
+Liveshop when the stream stops and a recording is written. Each fragment is named by the wall-clock
+time nginx started it (milliseconds since the epoch): nginx-rtmp writes no EXT-X-PROGRAM-DATE-TIME,
+and the event page reads the time of the frame it shows from the name (static/js/player.js), to
+show the host's changes in step with the video (docs/realtime.md). nginx's HTTP server serves the HLS
 (with CORS for the site's players) and the RTMP statistics (on the loopback only).
 """
 
@@ -63,6 +66,7 @@ rtmp {{
       hls on;
       hls_path {hls};
       hls_nested on;
+      hls_fragment_naming system;  # <epoch ms>.ts: the frame times viewers sync to
       hls_fragment 1s;
       hls_playlist_length 8s;
       hls_cleanup on;

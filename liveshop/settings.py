@@ -376,6 +376,10 @@ LIVESHOP_SHOW_CACHE_SECONDS = env.float("LIVESHOP_SHOW_CACHE_SECONDS", default=5
 LIVESHOP_SNAPSHOT_MAX_AGE = env.float("LIVESHOP_SNAPSHOT_MAX_AGE", default=10.0)
 # How long after "End show" the host may resume the show where it was.
 LIVESHOP_END_UNDO_SECONDS = env.float("LIVESHOP_END_UNDO_SECONDS", default=60.0)
+# HLS puts viewers seconds behind the host: the featured product, banner and announcement reach a
+# viewer when their video shows the moment the host changed them, but never more than this many
+# seconds late (0: at once). The server keeps that much of their history (docs/realtime.md).
+LIVESHOP_VIDEO_SYNC_MAX_SECONDS = env.float("LIVESHOP_VIDEO_SYNC_MAX_SECONDS", default=15.0)
 # The home page and the list of shows fetch their lists again this often (shows going live, ending).
 LIVESHOP_LISTING_REFRESH_SECONDS = env.float("LIVESHOP_LISTING_REFRESH_SECONDS", default=20.0)
 # --- Video ingest (ingest/, docs/deploy.md) -----------------------------------------------------

@@ -1,5 +1,6 @@
 """Fixtures for live shows: a brand with a show, its staff, and websocket clients."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -74,10 +75,25 @@ def viewer(db):
 
 @pytest.fixture
 def published(monkeypatch):
-    """Every message the services publish, in order (captured instead of sent)."""
+    """Every message the services publish, in order (captured instead of sent), without the `at`
+    of numbered changes (the server time each was made: checked here to be now, then left out so
+    that tests compare what changed)."""
     sent = []
-    monkeypatch.setattr(realtime, "publish", lambda event_id, message: sent.append(message))
+
+    def capture(event_id, message):
+        if "seq" in message:
+            message = dict(message)
+            assert abs(message.pop("at") - time.time() * 1000) < 60_000, message
+        sent.append(message)
+
+    monkeypatch.setattr(realtime, "publish", capture)
     return sent
+
+
+def without_at(message: dict) -> dict:
+    """A numbered change as received, without its `at` (the server time it was made)."""
+    assert isinstance(message.get("at"), int), message
+    return {name: value for name, value in message.items() if name != "at"}
 
 
 def session_cookie(user) -> bytes:

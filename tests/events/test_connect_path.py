@@ -2,7 +2,10 @@
 and the snapshot it gets is still consistent with the changes that follow."""
 
 import asyncio
+import json
 import threading
+import time
+from unittest.mock import ANY
 
 import pytest
 from channels.db import database_sync_to_async
@@ -58,8 +61,9 @@ async def test_a_guests_connect_after_the_first_runs_no_query(connect, live_even
     # when another guest connects
     second = await connect()
 
-    # then they get the full state without a single query
-    assert second.state == {**first.state, "viewers": second.state["viewers"]}
+    # then they get the full state without a single query (with the server's time as it is sent)
+    assert second.state == {**first.state, "viewers": second.state["viewers"], "now": ANY}
+    assert second.state["now"] >= first.state["now"]
     assert queries == []
 
 
@@ -231,9 +235,35 @@ async def test_the_latest_viewer_count_is_spliced_into_a_cached_snapshot():
     async def build():
         return encoded(3, viewers=10)
 
-    assert (await snapshots.get(1, build))[1] == '{"type":"state","seq":3,"viewers":10}'
+    assert json.loads((await snapshots.get(1, build))[1]) == {
+        "type": "state",
+        "seq": 3,
+        "viewers": 10,
+        "now": ANY,
+    }
     snapshots.saw_viewers(1, 250)
-    assert (await snapshots.get(1, build))[1] == '{"type":"state","seq":3,"viewers":250}'
+    assert json.loads((await snapshots.get(1, build))[1]) == {
+        "type": "state",
+        "seq": 3,
+        "viewers": 250,
+        "now": ANY,
+    }
+
+
+async def test_a_snapshot_carries_the_servers_time_as_it_is_sent():
+    snapshots = Snapshots()
+    snapshots.follow(1)
+
+    async def build():
+        return encoded(3, viewers=10)
+
+    before = time.time() * 1000
+    first = json.loads((await snapshots.get(1, build))[1])
+    await asyncio.sleep(0.05)
+    second = json.loads((await snapshots.get(1, build))[1])  # the same cached snapshot
+
+    assert before - 1 <= first["now"] <= time.time() * 1000
+    assert second["now"] >= first["now"] + 40
 
 
 async def test_while_the_hub_is_out_of_the_group_every_snapshot_comes_from_the_database():
