@@ -1,9 +1,10 @@
 // The viewer's event page: renders the show's state and follows the host in real time.
 // Everything from the server is written with textContent, never as HTML.
 import { LiveConnection, countdownText, localStartText, websocketUrl } from "./live.js";
-import { attachStream } from "./player.js";
+import { attachStream, frameTime, liveLatency, resumeStream } from "./player.js";
 import { Buying } from "./buy.js";
 import { VideoControls } from "./video_controls.js";
+import { Stage, shownMoment } from "./video_sync.js";
 
 const root = document.getElementById("show");
 const $ = (id) => document.getElementById(id);
@@ -20,13 +21,83 @@ function stockText(stock) {
 // server: a show resumed within a minute of ending shows them again).
 const isOver = () => ["ended", "cancelled"].includes(state.status);
 
+// The server's clock minus this browser's. A snapshot's `now` and a change's `at` were read before
+// they were sent, so each gives a lower bound: the largest since the last snapshot is kept.
+let clockOffset = null;
+function clockSample(serverTime) {
+  if (!Number.isFinite(serverTime)) return;
+  const sample = serverTime - Date.now();
+  if (clockOffset === null || sample > clockOffset) clockOffset = sample;
+}
+const serverNow = () => (clockOffset === null ? null : Date.now() + clockOffset);
+
+// The featured product, banner text and announcement change when the viewer's video reaches the
+// moment the host changed them (video_sync.js, docs/realtime.md): `shown` is the stage of that
+// moment. `state` stays the server's latest word: the tab, prices, stock and cart use it at once.
+const currentStage = () => ({
+  featured: state.featured?.id ?? null,
+  banner: state.banner || "",
+  announcement: state.announcement || "",
+});
+const stage = new Stage(state.stage?.history, currentStage());
+let shown = currentStage();
+let shownEntry = null; // the stage entry `shown` is
+let stageTimer = null;
+
+function stageMoment() {
+  if (state.status !== "live" || state.stream === "stopped" || replaying) return Infinity;
+  return shownMoment({
+    now: serverNow(),
+    frame: frameTime(video),
+    behind: liveLatency(video),
+    maxDelayMs: (state.stage?.max_delay ?? 15) * 1000,
+  });
+}
+
+// The product a stage entry features, as it is now (its price and stock are never delayed).
+function stageProduct(id) {
+  if (id === null || id === undefined) return null;
+  return state.products.find((p) => p.id === id) ?? (state.featured?.id === id ? state.featured : null);
+}
+
+// Shows the stage of the moment the video is at. `always`: render even if that is the same entry
+// (the state changed: the show ended, a product was repriced).
+function renderStage({ always = true } = {}) {
+  clearTimeout(stageTimer);
+  const moment = stageMoment();
+  const { entry, nextAt } = stage.find(moment);
+  if (always || entry !== shownEntry) {
+    shownEntry = entry;
+    shown = entry ?? currentStage();
+    renderBanner();
+    renderAnnouncement();
+    for (const item of $("show-products").children) {
+      item.classList.toggle("featured", Number(item.dataset.productId) === shown.featured);
+    }
+  }
+  // Look again when the next change is due (sooner if the video's delay changes meanwhile).
+  const wait = Math.min(1000, Math.max(20, nextAt - moment));
+  if (nextAt !== null) stageTimer = setTimeout(() => renderStage({ always: false }), wait);
+}
+
+// A live show whose stream stopped (the host's encoder or network): the page stays as it is, the
+// player keeps trying, and viewers are told; the show goes on.
+let streamStopped = state.stream === "stopped";
+function renderStream() {
+  const stopped = state.stream === "stopped";
+  const text = state.status === "live" && stopped ? "The host's video is reconnecting…" : "";
+  if ($("stream-status").textContent !== text) $("stream-status").textContent = text;
+  if (streamStopped && !stopped && streamAttached) resumeStream(video); // it is back
+  streamStopped = stopped;
+}
+
 function renderStatus() {
   root.dataset.status = state.status;
   syncVideo();
+  renderStream();
   $("live-badge").hidden = state.status !== "live";
   $("viewers").hidden = state.status !== "live";
-  renderAnnouncement();
-  renderBanner();
+  renderStage(); // the banner and the announcement
   $("video-controls").hidden = state.status !== "live" && !replaying; // nothing to play before or after the show but its replay
   $("pre-show").hidden = state.status !== "scheduled";
   $("ended").hidden = !isOver() || replaying;
@@ -57,17 +128,17 @@ function applyProducts(products) {
 }
 
 function renderAnnouncement() {
-  $("announcement").textContent = state.announcement;
-  $("announcement").hidden = !state.announcement || isOver();
+  if ($("announcement").textContent !== shown.announcement) $("announcement").textContent = shown.announcement;
+  $("announcement").hidden = !shown.announcement || isOver();
 }
 
 function renderBanner() {
-  const product = state.featured;
+  const product = stageProduct(shown.featured);
   const banner = $("purchase-banner");
-  banner.hidden = (!product && !state.banner) || isOver();
+  banner.hidden = (!product && !shown.banner) || isOver();
   banner.classList.toggle("text-only", !product);
-  $("banner-text").textContent = state.banner || "";
-  $("banner-text").hidden = !state.banner;
+  $("banner-text").textContent = shown.banner;
+  $("banner-text").hidden = !shown.banner;
   if (!product) return;
   $("banner-title").textContent = product.title;
   $("banner-price").replaceChildren(...priceNodes(product));
@@ -87,7 +158,7 @@ function productItem(product) {
   const item = document.createElement("li");
   item.className = "show-product";
   item.dataset.productId = product.id;
-  item.classList.toggle("featured", state.featured?.id === product.id);
+  item.classList.toggle("featured", shown.featured === product.id);
   if (product.image) {
     const img = document.createElement("img");
     img.src = product.image;
@@ -164,7 +235,7 @@ function scrollChat() {
 
 function renderAll() {
   renderEvent();
-  renderStatus(); // the banner and the announcement too
+  renderStatus(); // the stream, the banner and the announcement too
   renderProducts();
   renderChat();
   $("viewer-count").textContent = state.viewers;
@@ -184,9 +255,10 @@ const handlers = {
   },
   products: (m) => applyProducts(m.products),
   event: (m) => { state.event = m.event; renderEvent(); },
-  featured: (m) => { state.featured = m.product; renderBanner(); renderProducts(); },
-  banner: (m) => { state.banner = m.text; renderBanner(); },
-  announcement: (m) => { state.announcement = m.text; renderAnnouncement(); },
+  featured: (m) => { state.featured = m.product; stageChanged(m); },
+  banner: (m) => { state.banner = m.text; stageChanged(m); },
+  announcement: (m) => { state.announcement = m.text; stageChanged(m); },
+  stream: (m) => { state.stream = m.state; renderStream(); renderStage(); },
   viewers: (m) => { state.viewers = m.count; $("viewer-count").textContent = m.count; },
   stock: (m) => { applyStock(m.product_id, m.stock); renderBanner(); renderProducts(); },
   slow_mode: (m) => { state.slow_mode = m.seconds; },
@@ -204,14 +276,29 @@ const handlers = {
   error: (m) => showChatError(m.message),
 };
 
+// The host changed what is over the video: shown once the video reaches `at` (see renderStage).
+function stageChanged(message) {
+  stage.add(message.at ?? serverNow() ?? 0, currentStage());
+  renderStage();
+}
+
 function showChatError(text) {
   const error = $("chat-error");
   if (error) error.textContent = text;
 }
 
 const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
-  onState: (snapshot) => { state = snapshot; renderAll(); },
-  onMessage: (message) => handlers[message.type]?.(message),
+  onState: (snapshot) => {
+    state = snapshot;
+    clockOffset = null;
+    clockSample(snapshot.now);
+    stage.reset(snapshot.stage?.history, currentStage());
+    renderAll();
+  },
+  onMessage: (message) => {
+    if (clockOffset !== null) clockSample(message.at);
+    handlers[message.type]?.(message);
+  },
   onStatus: (status) => root.classList.toggle("reconnecting", status === "reconnecting"),
 });
 
@@ -303,11 +390,16 @@ function keepWatching() {
   if ($("side").classList.contains("open")) setDrawer(false);
   else $("tab-products").focus();
 }
-$("banner-buy")?.addEventListener("click", () => state.featured && openBuying(state.featured.id, $("banner-buy")));
+$("banner-buy")?.addEventListener("click", () => {
+  const product = stageProduct(shown.featured); // the product the viewer sees in the banner
+  if (product) openBuying(product.id, $("banner-buy"));
+});
 
 // Video: the stream plays while the show is live; before and after it, the poster and a panel.
 const video = $("video");
 video.loop = true;
+// A video that starts (or catches up) shows the stage of its own moment, a late joiner's included.
+for (const type of ["timeupdate", "playing", "seeked"]) video.addEventListener(type, () => renderStage({ always: false }));
 const controls = new VideoControls(video, video.closest(".player"));
 let streamAttached = false;
 // After the show, its recording plays in the same player, with its controls.
@@ -325,7 +417,7 @@ $("watch-replay").addEventListener("click", () => {
 function syncVideo() {
   if (replaying) return;
   if (state.status === "live" && !streamAttached) {
-    attachStream(video, root.dataset.stream);
+    attachStream(video, root.dataset.stream, { live: true });
     streamAttached = true;
   } else if (state.status === "live" && video.paused) {
     controls.play(); // a show resumed after ending: play on, unless the viewer paused it
@@ -358,4 +450,9 @@ tick();
 setInterval(tick, 1000);
 
 renderAll();
-window.liveshop = { connection, get state() { return state; } };
+window.liveshop = {
+  connection,
+  get state() { return state; },
+  // How the page syncs the banner to the video (server times, ms): for tests and debugging.
+  videoSync: () => ({ now: serverNow(), frame: frameTime(video), behind: liveLatency(video), moment: stageMoment(), shown }),
+};
