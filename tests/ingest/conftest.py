@@ -102,6 +102,13 @@ def run_ingest(settings, **server_env: str) -> Iterator[Ingest]:
                 yield Ingest(
                     server, env["INGEST_RTMP_URL"], env["INGEST_HLS_URL"], directory, nginx, env
                 )
+                # A stream that just ended is still being recorded, remuxed and stored by daphne
+                # (its callback runs the task): let that finish before daphne is stopped.
+                recordings = directory / "recordings"
+                deadline = time.monotonic() + 10
+                while any(recordings.glob("*.flv")) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                time.sleep(0.5)
         finally:
             os.killpg(nginx.pid, signal.SIGTERM)
             try:
