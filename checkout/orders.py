@@ -56,12 +56,14 @@ def checkout_start(
     orders_release_expired()
     # Shipping and tax first, outside the transaction: Stripe Tax is a call over the network.
     cart = cart_of(store=store, shopper=shopper)
-    amounts = _amounts(store, _cart_lines(cart), contact, provider)
+    lines = _cart_lines(cart)
+    _, prices = _priced(store, lines)
+    amounts = _amounts(store, lines, prices, contact, provider)
     with transaction.atomic():
         # One checkout at a time per cart: a concurrent double submit waits here for the first.
         cart = Cart.objects.select_for_update().get(pk=cart.pk)
         lines = _cart_lines(cart)
-        prices = _prices(store, lines)
+        entries, prices = _priced(store, lines)
         if sum(prices[line.variant_id] * line.quantity for line in lines) != amounts.subtotal:
             raise CheckoutError("Your cart changed while you checked out; check it and try again.")
         order = _pending_order(store=store, shopper=shopper)
@@ -79,7 +81,7 @@ def checkout_start(
                 contact=contact,
                 cart=cart,
                 lines=lines,
-                entries=_entries(store, lines),
+                entries=entries,
                 prices=prices,
                 amounts=amounts,
                 provider=provider.name,
@@ -119,19 +121,23 @@ def checkout_start(
     return StartedCheckout(order=order, intent=intent)
 
 
-def _prices(store: Storefront, lines: list[CartLine]) -> dict[int, int]:
-    """{variant_id: unit price now}. Raises CheckoutError for an empty cart or an item no longer
-    shown."""
+def _priced(
+    store: Storefront, lines: list[CartLine]
+) -> tuple[dict[int, ShowProduct | None], dict[int, int]]:
+    """({variant_id: its run of show entry}, {variant_id: unit price now}). Raises CheckoutError
+    for an empty cart or an item no longer sold here."""
     if not lines:
         raise CheckoutError("Your cart is empty.")
     entries = _entries(store, lines)
-    return {
+    prices = {
         line.variant_id: store.unit_price(line.variant, entries[line.variant_id]) for line in lines
     }
+    return entries, prices
 
 
-def _amounts(store: Storefront, lines: list[CartLine], contact: dict, provider) -> Amounts:
-    prices = _prices(store, lines)
+def _amounts(
+    store: Storefront, lines: list[CartLine], prices: dict[int, int], contact: dict, provider
+) -> Amounts:
     currencies = {line.variant.currency for line in lines}
     if len(currencies) != 1:
         raise CheckoutError("Items in different currencies must be bought separately.")
@@ -173,8 +179,7 @@ def _entries(store: Storefront, lines: list[CartLine]) -> dict[int, ShowProduct 
     found = {}
     for line in lines:
         if line.variant.product_id not in entries:
-            where = "this show" if store.event is not None else "this shop"
-            raise CheckoutError(f"{line.variant.product.title} is no longer part of {where}.")
+            raise CheckoutError(f"{line.variant.product.title} is no longer part of {store.place}.")
         found[line.variant_id] = entries[line.variant.product_id]
     return found
 

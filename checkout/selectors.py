@@ -47,13 +47,22 @@ def shop_page_buying(request, merchant: Merchant) -> dict:
 
 def buying_for(*, store: Storefront, platform: str) -> dict:
     """What a page needs to offer buying: whether this viewer may, and how they pay."""
+    may = may_buy(store=store, platform=platform)
+    if not may["allowed"]:
+        return may
     try:
-        store.require_can_buy(platform)
         return _buying_config(store)
-    except PurchaseRefused as exc:
-        return {"allowed": False, "message": exc.message}
     except ImproperlyConfigured:
         return {"allowed": False, "message": "Buying is not available right now."}
+
+
+def may_buy(*, store: Storefront, platform: str) -> dict:
+    """{"allowed", "message"}: whether a device of `platform` may buy here, and if not, why."""
+    try:
+        store.require_can_buy(platform)
+    except PurchaseRefused as exc:
+        return {"allowed": False, "message": exc.message}
+    return {"allowed": True, "message": None}
 
 
 def _buying_config(store: Storefront) -> dict:
@@ -148,14 +157,9 @@ def cart_json(*, store: Storefront, shopper: Shopper) -> dict:
             )
     total = sum(line["line_total"] for line in lines)
     currency = lines[0]["currency"] if lines else "USD"
-    try:
-        store.require_can_buy(shopper.platform)
-        may_buy = {"allowed": True, "message": None}
-    except PurchaseRefused as exc:
-        may_buy = {"allowed": False, "message": exc.message}
     return {
         # Whether this shopper's device may buy here (pages shared by every visitor ask this).
-        "buying": may_buy,
+        "buying": may_buy(store=store, platform=shopper.platform),
         # A signed-in viewer's email and saved address fill the shipping form (None for a guest).
         "prefill": contact_prefill(shopper),
         "lines": lines,

@@ -33,6 +33,11 @@ class Storefront:
         return cls(merchant=order.merchant, event=order.event)
 
     @property
+    def place(self) -> str:
+        """How messages name it: "this show", "this shop"."""
+        return "this show" if self.event is not None else "this shop"
+
+    @property
     def where(self) -> dict:
         """The keyword the buying services take: `event=` or `shop=`."""
         return {"event": self.event} if self.event is not None else {"shop": self.merchant}
@@ -104,12 +109,11 @@ class Storefront:
             if variant_id is not None
             else None
         )
-        where = "this show" if self.event is not None else "this shop"
         if variant_id is None:
-            raise CheckoutError(f"Choose an option of a product in {where}.")
+            raise CheckoutError(f"Choose an option of a product in {self.place}.")
         entries = self.entries([variant.product_id]) if variant else {}
         if variant is None or variant.product_id not in entries:
-            raise CheckoutError(f"That option is not part of {where}.")
+            raise CheckoutError(f"That option is not part of {self.place}.")
         return variant, entries[variant.product_id]
 
     def unit_price(self, variant: Variant, entry: ShowProduct | None) -> int:

@@ -80,8 +80,7 @@ def storefront_view(view):
 def product_options(request, store, product_id):
     options = selectors.product_options(store=store, product_id=product_id)
     if options is None:
-        where = "this show" if store.event else "this shop"
-        return JsonResponse({"error": f"That product is not part of {where}."}, status=404)
+        return JsonResponse({"error": f"That product is not part of {store.place}."}, status=404)
     return JsonResponse(options)
 
 
