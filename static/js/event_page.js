@@ -101,7 +101,7 @@ function renderStatus() {
   $("video-controls").hidden = state.status !== "live" && !replaying; // nothing to play before or after the show but its replay
   $("pre-show").hidden = state.status !== "scheduled";
   $("ended").hidden = !isOver() || replaying;
-  $("watch-replay").hidden = state.status !== "ended" || !state.event.replay_url || replaying;
+  renderReplayOffer();
   $("ended-text").textContent = state.status === "cancelled" ? "This show was cancelled" : "This show has ended";
 }
 
@@ -404,6 +404,9 @@ const controls = new VideoControls(video, video.closest(".player"));
 let streamAttached = false;
 // After the show, its recording plays in the same player, with its controls.
 let replaying = false;
+function renderReplayOffer() {
+  $("watch-replay").hidden = state.status !== "ended" || !state.event.replay_url || replaying;
+}
 $("watch-replay").addEventListener("click", () => {
   replaying = true;
   video.loop = false;
@@ -436,7 +439,7 @@ function renderEvent() {
   start = new Date(event.scheduled_start);
   $("start-time").dateTime = event.scheduled_start;
   $("start-time").textContent = localStartText(start);
-  $("watch-replay").hidden = state.status !== "ended" || !event.replay_url || replaying;
+  renderReplayOffer();
   tick();
 }
 
