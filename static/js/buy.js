@@ -52,7 +52,7 @@ export class Buying {
     $("buy-pay")?.addEventListener("click", () => this.pay("succeed"));
     $("buy-decline")?.addEventListener("click", () => this.pay("fail"));
     $("buy-cancel").addEventListener("click", () => this.cancel());
-    $("buy-done").addEventListener("click", () => { this.order = null; this.refreshCart({ focus: false, push: false }); this.onDone(); });
+    $("buy-done").addEventListener("click", () => { this.finishOrder(); this.onDone(); });
     // Browser Back and Forward move between the panel's steps; back past the first one, the panel
     // closes and the show stays.
     window.addEventListener("popstate", ({ state }) => this.historyStep(state?.buyStep));
@@ -164,6 +164,7 @@ export class Buying {
     );
   }
 
+  // The buyer is done with this order (paid): the next checkout starts from the cart.
   finishOrder() {
     this.order = null;
     this.refreshCart({ focus: false, push: false });
