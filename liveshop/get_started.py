@@ -14,7 +14,7 @@ from django.contrib.admin.exceptions import NotRegistered
 from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Merchant, Product
@@ -57,8 +57,7 @@ def get_started_steps(*, merchant: Merchant, request: HttpRequest, site: AdminSi
         return getattr(model_admin, f"has_{permission}_permission")(request, obj)
 
     steps = [_products_step(merchant, allowed)]
-    if (shipping := _shipping_step(merchant, allowed)) is not None:
-        steps.append(shipping)
+    steps.append(_shipping_step(merchant, allowed))
     steps.extend(_show_steps(merchant, allowed))
     return steps
 
@@ -82,13 +81,9 @@ def _products_step(merchant: Merchant, allowed) -> Step:
     return Step("Add your products", bool(counts["total"]), detail, links)
 
 
-def _shipping_step(merchant: Merchant, allowed) -> Step | None:
-    """Left out while the Shopping Manager has no shipping settings (checkout.CheckoutSettings)."""
-    try:
-        settings_model = apps.get_model("checkout", "CheckoutSettings")
-        reverse("admin:checkout_checkoutsettings_changelist")
-    except (LookupError, NoReverseMatch):
-        return None
+def _shipping_step(merchant: Merchant, allowed) -> Step:
+    """The merchant's shipping and tax rule (checkout.CheckoutSettings)."""
+    settings_model = apps.get_model("checkout", "CheckoutSettings")
     mine = settings_model.objects.filter(merchant=merchant).first()
     if mine is None:
         detail = "Choose a flat rate or free shipping, and how tax is charged."

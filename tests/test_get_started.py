@@ -4,7 +4,6 @@ their live state, only ever the merchant's own, for its staff only."""
 import re
 from datetime import timedelta
 
-import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -177,11 +176,6 @@ def test_the_shopping_managers_home_links_to_get_started(client, make_staff, mer
     assert f'<a href="{GET_STARTED}"><strong>Get started</strong>' in home
 
 
-@pytest.mark.skipif(
-    "CheckoutSettings"
-    not in {model.__name__ for model in apps.get_app_config("checkout").get_models()},
-    reason="the Shopping Manager has no shipping settings yet",
-)
 def test_shipping_is_ticked_once_the_merchant_set_it(client, make_staff, merchant_a, merchant_b):
     settings_model = apps.get_model("checkout", "CheckoutSettings")
     owner = make_staff(merchant_a, Membership.Role.OWNER)
