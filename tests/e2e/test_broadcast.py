@@ -237,9 +237,15 @@ def test_the_banner_changes_when_the_video_reaches_the_moment_the_host_featured_
         wait_for_play(late, 0.5)
         seen = banner_titles(late)
         playing = [e for e in seen if e["time"] > 0]
-        assert [e["text"] for e in playing] == [vacuum.title, headphones.title], seen
-        assert playing[0]["sync"]["moment"] < at  # (by hls.js's latency until a fragment's time)
-        assert abs(playing[1]["sync"]["frame"] - at) <= 500
+        # every banner it showed while playing is what the host featured at the frame it showed
+        for shown in playing:
+            featured = vacuum if shown["sync"]["moment"] < at else headphones
+            assert shown["text"] == featured.title, seen
+        # a joiner whose first frame is from before the change (the usual case: it starts a few
+        # seconds behind live; a machine slow to load the page may start it after) sees both
+        if playing[0]["sync"]["moment"] < at:
+            assert [e["text"] for e in playing] == [vacuum.title, headphones.title], seen
+            assert abs(playing[1]["sync"]["frame"] - at) <= 500
 
     finally:
         ffmpeg.kill()
