@@ -27,7 +27,7 @@ class VerificationRefused(Exception):
 
 def viewer_sign_up(*, email: str, password: str, site: str | None = None) -> AbstractBaseUser:
     """Create a viewer's account, named by `email` in lower case, and email them a link (on `site`,
-    the address their request came to: liveshop/site_url.py) to verify the address, after the
+    the address their request came to: infrastructure/site_url.py) to verify the address, after the
     commit. Raises ValidationError: {"email": ...} when an account already has that address (in
     any case), {"password": [...]} when a password validator refuses it."""
     email = User.objects.normalize_email(email).strip()

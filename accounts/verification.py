@@ -8,8 +8,8 @@ from datetime import timedelta
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
 
-from liveshop.signed_links import LinkExpired, LinkInvalid, SignedLink
-from liveshop.site_url import absolute_url
+from infrastructure.signed_links import LinkExpired, LinkInvalid, SignedLink
+from infrastructure.site_url import absolute_url
 
 __all__ = ["LinkExpired", "LinkInvalid"]  # what verify_token_read raises
 
@@ -28,7 +28,7 @@ def verify_token(user: AbstractBaseUser) -> str:
 
 
 def verify_url(user: AbstractBaseUser, *, site: str | None = None) -> str:
-    """The link, on `site` (liveshop/site_url.py)."""
+    """The link, on `site` (infrastructure/site_url.py)."""
     return absolute_url(reverse("accounts:verify_email", args=[verify_token(user)]), site=site)
 
 

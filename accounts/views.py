@@ -15,8 +15,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts import selectors, services, verification
 from accounts.forms import SignUpForm
-from liveshop.ratelimits import ratelimited
-from liveshop.site_url import site_root
+from infrastructure.ratelimits import ratelimited
+from infrastructure.site_url import site_root
 
 log = logging.getLogger(__name__)
 

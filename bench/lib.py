@@ -325,7 +325,7 @@ class HTTPClient:
         self.port, self.source = port, source
         self.reader = self.writer = None
         self.cookies: dict[str, str] = {}
-        # Like static/js/buy.js: a 503 with Retry-After (liveshop/admission.py) is sent again.
+        # Like static/js/buy.js: a 503 with Retry-After (infrastructure/admission.py) is sent again.
         self.retry_busy = retry_busy
         self.busy_retries = 0
         self._retry_after: float | None = None

@@ -29,7 +29,7 @@ from catalog.money import money_format
 from catalog.selectors import is_platform_staff, merchant_for
 from catalog.signals import stock_changed_on_commit
 from catalog.tenancy import MerchantScopedAdmin, MerchantScopedMixin, register_tenant_model
-from liveshop.site_url import site_root
+from infrastructure.site_url import site_root
 
 register_tenant_model(Membership, "merchant")
 register_tenant_model(Product, "merchant")

@@ -1,10 +1,10 @@
 """Local time for merchants: each merchant has a time zone (an IANA name such as America/New_York).
 
 Times are stored in UTC. In the Shopping Manager, a merchant's staff enter and read times in their
-merchant's zone: `in_merchant_time_zone` wraps every admin view (liveshop/admin_site.py), so
-Django's forms read typed times in that zone and show stored ones in it. `ZonedSplitDateTime` names
-the zone beside each date-and-time field, and `local_datetime` shows a time with its zone's
-abbreviation. Platform staff keep the site's zone (UTC).
+merchant's zone (`tenancy.in_merchant_time_zone` wraps every admin view), so Django's forms read
+typed times in that zone and show stored ones in it. `ZonedSplitDateTime` names the zone beside
+each date-and-time field, and `local_datetime` shows a time with its zone's abbreviation. Platform
+staff keep the site's zone (UTC).
 """
 
 import functools
@@ -13,9 +13,7 @@ from datetime import datetime, tzinfo
 
 from django import forms
 from django.contrib.admin.widgets import AdminSplitDateTime
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -125,35 +123,6 @@ def local_datetime(value: datetime | None) -> str:
         return "—"
     local = timezone.localtime(value)
     return f"{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
-
-
-def merchant_time_zone(user: AbstractBaseUser) -> tzinfo | None:
-    """The zone of the merchant `user` works for; None for platform staff and everyone else."""
-    from catalog.selectors import is_platform_staff, merchant_for
-
-    if is_platform_staff(user):
-        return None
-    merchant = merchant_for(user)
-    if merchant is None or not is_time_zone(merchant.time_zone):
-        return None
-    return zoneinfo.ZoneInfo(merchant.time_zone)
-
-
-def in_merchant_time_zone(view):
-    """Run an admin view, and render its page, in the zone of the merchant the user works for."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        zone = merchant_time_zone(request.user)
-        if zone is None:
-            return view(request, *args, **kwargs)
-        with timezone.override(zone):
-            response = view(request, *args, **kwargs)
-            if isinstance(response, SimpleTemplateResponse):
-                response.render()  # times on the page are shown in the zone too
-            return response
-
-    return wrapper
 
 
 class TimeZoneSelect(forms.Select):

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 
 from catalog.local_time import DEFAULT_TIME_ZONE
 from catalog.models import Membership, Merchant, MerchantApplication
-from liveshop.site_url import absolute_url
+from infrastructure.site_url import absolute_url
 
 User = get_user_model()
 

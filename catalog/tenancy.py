@@ -3,7 +3,12 @@
 Every model a merchant's staff can reach is registered here with the lookup from it to its merchant.
 `MerchantScopedAdmin` uses this for the object lists, object URLs, form choices, autocomplete and
 filters, so a merchant's staff only ever see their own merchant's rows. Platform staff see all.
+Every admin view of a merchant's staff runs in their merchant's time zone (`in_merchant_time_zone`).
 """
+
+import functools
+import zoneinfo
+from datetime import tzinfo
 
 from django.contrib import admin
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
@@ -11,10 +16,12 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
+from django.template.response import SimpleTemplateResponse
+from django.utils import timezone
 
-from catalog.local_time import ZonedSplitDateTime
+from catalog.local_time import ZonedSplitDateTime, is_time_zone
 from catalog.models import Membership, Merchant
-from catalog.selectors import is_platform_staff, membership_for
+from catalog.selectors import is_platform_staff, membership_for, merchant_for
 
 # model -> lookup from that model to its Merchant
 _MERCHANT_LOOKUPS: dict[type[models.Model], str] = {Merchant: "pk"}
@@ -163,3 +170,30 @@ class MerchantScopedAdmin(MerchantScopedMixin, admin.ModelAdmin):
         ):
             return False
         return super().lookup_allowed(lookup, value, request)
+
+
+def merchant_time_zone(user: AbstractBaseUser) -> tzinfo | None:
+    """The zone of the merchant `user` works for; None for platform staff and everyone else."""
+    if is_platform_staff(user):
+        return None
+    merchant = merchant_for(user)
+    if merchant is None or not is_time_zone(merchant.time_zone):
+        return None
+    return zoneinfo.ZoneInfo(merchant.time_zone)
+
+
+def in_merchant_time_zone(view):
+    """Run an admin view, and render its page, in the zone of the merchant the user works for."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        zone = merchant_time_zone(request.user)
+        if zone is None:
+            return view(request, *args, **kwargs)
+        with timezone.override(zone):
+            response = view(request, *args, **kwargs)
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()  # times on the page are shown in the zone too
+            return response
+
+    return wrapper

@@ -6,8 +6,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from catalog import selectors, services
 from catalog.forms import MerchantApplicationForm
-from liveshop import page_extras
-from liveshop.ratelimits import over_limit
+from infrastructure import page_extras
+from infrastructure.ratelimits import over_limit
 
 # Shop pages are the same for every visitor, so shared caches (a CDN) may keep them briefly. Their
 # cart (checkout) says per visitor whether their device may buy.

@@ -13,7 +13,7 @@ class CheckoutConfig(AppConfig):
             checks,  # noqa: F401 (registers the payment provider check)
             selectors,
         )
-        from liveshop import page_extras
+        from infrastructure import page_extras
 
         page_extras.register(page_extras.EVENT_PAGE, selectors.event_page_buying)
         page_extras.register(page_extras.SHOP_PAGE, selectors.shop_page_buying)

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from liveshop.addresses import address_check, phone_normalise
+from checkout.addresses import address_check, phone_normalise
 
 COUNTRIES = [
     ("US", "United States"),

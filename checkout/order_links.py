@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from accounts import selectors as accounts
 from checkout.models import Order
-from liveshop.signed_links import LinkExpired, LinkInvalid, SignedLink
-from liveshop.site_url import absolute_url
+from infrastructure.signed_links import LinkExpired, LinkInvalid, SignedLink
+from infrastructure.site_url import absolute_url
 
 __all__ = ["LinkExpired", "LinkInvalid"]  # what order_from_link raises
 
@@ -26,7 +26,7 @@ def order_link_token(order: Order) -> str:
 
 
 def order_link_url(order: Order) -> str:
-    """The link, on SITE_URL (liveshop/site_url.py): emails about orders go from Celery tasks."""
+    """The link, on SITE_URL (infrastructure/site_url.py): emails about orders go from Celery tasks."""
     return absolute_url(reverse("checkout:order_link", args=[order_link_token(order)]))
 
 

@@ -10,7 +10,7 @@ still act once: a task is acknowledged only after it ran (a worker that dies mid
 another), and a retry may follow a try that did get through. A failure that may pass (the provider
 or the mail server unreachable) is retried with exponential backoff and jitter.
 
-Queue a task with `enqueue` (liveshop/background.py) once the data it reads is committed.
+Queue a task with `enqueue` (infrastructure/background.py) once the data it reads is committed.
 """
 
 import logging
@@ -19,7 +19,7 @@ import smtplib
 from celery import shared_task
 
 from checkout.payments import PaymentError
-from liveshop.background import BACKOFF, BackgroundTask, enqueue
+from infrastructure.background import BACKOFF, BackgroundTask, enqueue
 
 __all__ = ["enqueue"]  # the services queue these tasks with tasks.enqueue
 

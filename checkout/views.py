@@ -31,7 +31,7 @@ from checkout.shoppers import Shopper, email_claim, guest_key
 from checkout.storefronts import Storefront
 from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
-from liveshop.ratelimits import ratelimited
+from infrastructure.ratelimits import ratelimited
 
 
 def shopper_of(request, *, create: bool = True) -> Shopper:

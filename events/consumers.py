@@ -17,8 +17,8 @@ from events import errors as show_errors
 from events import realtime, selectors, services
 from events.models import LiveEvent
 from events.snapshots import Snapshot
-from liveshop.database import database_async
-from liveshop.ratelimits import limit_socket
+from infrastructure.database import database_async
+from infrastructure.ratelimits import limit_socket
 
 MAX_FRAME_BYTES = 4096
 FLOOD_LIMIT = (20, 10)  # at most 20 messages in 10 seconds per connection
@@ -42,7 +42,7 @@ class EventConsumer(AsyncWebsocketConsumer):
     async def dispatch(self, message):
         # Channels closes stale database connections before every message, through its one
         # sync thread: under a herd every connect queued there. This consumer's database work
-        # runs on liveshop/database.py's pool, whose every call does that itself. A disconnect
+        # runs on infrastructure/database.py's pool, whose every call does that itself. A disconnect
         # still takes Channels' path: skipping it there left PostgreSQL test teardowns hanging
         # now and then (the cause is not pinned down; docs/benchmarks.md).
         if message["type"] == "websocket.disconnect":
@@ -66,7 +66,7 @@ class EventConsumer(AsyncWebsocketConsumer):
         slug = self.scope["url_route"]["kwargs"]["slug"]
         # What a connect reads is shared by the process (events/snapshots.py): in the common case
         # a connect runs no database query. The user is read only if a command needs it
-        # (liveshop/websocket_auth.py).
+        # (infrastructure/websocket_auth.py).
         self.hub = realtime.get_hub()
         self.event = await self.hub.shows.open(slug)
         if self.event is None:

@@ -35,7 +35,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from events import selectors
 from events.gc_freeze import Freezer
 from events.snapshots import Shows, Snapshots
-from liveshop.database import database_async
+from infrastructure.database import database_async
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST, require_safe
 from catalog import selectors as catalog_selectors
 from events import errors as show_errors
 from events import page_cache, selectors, services
-from liveshop import page_extras
-from liveshop.content_policy import allow_origins
+from infrastructure import page_extras
+from infrastructure.content_policy import allow_origins
 
 
 # The console's JSON endpoints answer anyone but the brand's owner and hosts with this.

@@ -6,10 +6,10 @@ class IngestConfig(AppConfig):
     verbose_name = "Video ingest"
 
     def ready(self):
+        from infrastructure import page_extras
         from ingest import (
             checks,  # noqa: F401 (registers the ingest settings check)
             health,
         )
-        from liveshop import page_extras
 
         page_extras.register(page_extras.CONSOLE_PAGE, health.console_broadcast)

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from liveshop.background import BackgroundTask
+from infrastructure.background import BackgroundTask
 
 
 @shared_task(base=BackgroundTask)

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_POST, require_safe
 from events.errors import EventError
 from events.models import LiveEvent
 from events.selectors import can_host
+from infrastructure.background import enqueue
+from infrastructure.ratelimits import ratelimited
 from ingest import health, services, tasks
-from liveshop.background import enqueue
-from liveshop.ratelimits import ratelimited
 
 log = logging.getLogger(__name__)
 

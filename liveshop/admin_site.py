@@ -9,10 +9,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
 
-from catalog.local_time import in_merchant_time_zone
-from catalog.tenancy import scope_for_user
+from accounts.sign_in import ShoppingManagerSignInForm
+from catalog.tenancy import in_merchant_time_zone, scope_for_user
 from liveshop.get_started import get_started_view
-from liveshop.sign_in import ShoppingManagerSignInForm
 
 
 class ShoppingManagerSite(admin.AdminSite):

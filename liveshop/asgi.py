@@ -17,16 +17,16 @@ if errors := [e for e in checks.run_checks() if e.is_serious() and not e.is_sile
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from liveshop.admission import AdmissionLimit  # noqa: E402
+from infrastructure.admission import AdmissionLimit  # noqa: E402
+from infrastructure.websocket_auth import LazyAuthMiddlewareStack  # noqa: E402
 from liveshop.routing import websocket_urlpatterns  # noqa: E402
-from liveshop.websocket_auth import LazyAuthMiddlewareStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        # A few requests in Django at once per process; a herd waits its turn (liveshop/admission.py).
+        # A few requests in Django at once per process; a herd waits its turn (infrastructure/admission.py).
         "http": AdmissionLimit(django_asgi_app),
         # Browsers send Origin on websockets; connections from other sites are refused. The user
-        # is read from the session only when a connection needs it (liveshop/websocket_auth.py).
+        # is read from the session only when a connection needs it (infrastructure/websocket_auth.py).
         "websocket": AllowedHostsOriginValidator(
             LazyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "channels",
     "csp",
     "axes",
+    "infrastructure",
     "catalog",
     "events",
     "ingest",
@@ -58,13 +59,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "liveshop.content_policy.ContentSecurityPolicyMiddleware",
+    "infrastructure.content_policy.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "liveshop.upload_limits.TooManyFilesMiddleware",
+    "infrastructure.upload_limits.TooManyFilesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -152,10 +153,10 @@ else:
     }
 
 # Sessions are read from the cache, and from the database only on a miss (or while Redis is down:
-# liveshop/sessions.py), when the cache is shared by every process (Redis). A per-process memory
+# infrastructure/sessions.py), when the cache is shared by every process (Redis). A per-process memory
 # cache would keep a session a sign-out deleted alive in the other processes, so the embedded
 # default reads them from the database.
-SESSION_ENGINE = "liveshop.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "infrastructure.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # --- Background tasks (Celery: liveshop/celery.py, checkout/tasks.py) ----------------------------
 
@@ -279,7 +280,7 @@ AXES_ENABLE_ADMIN = False  # the Shopping Manager shows merchants their own data
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # behind a proxy: its client-address header
 
-# Abuse limits (liveshop/ratelimits.py): "count/period" per IP address and per shopper (a user,
+# Abuse limits (infrastructure/ratelimits.py): "count/period" per IP address and per shopper (a user,
 # or a guest's session), counted in the cache. Per-IP limits are loose on purpose: a venue's or a
 # mobile carrier's whole audience may share one address.
 RATELIMITS = {
@@ -306,7 +307,7 @@ if env.str("EMAIL_URL", default=""):
 # Seconds an SMTP connection may block; a slow mail server then fails the task, which retries.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The site's public address for links in emails, e.g. https://shop.example.com: required when DEBUG
-# is off (liveshop/site_url.py checks it). Unset in development: http://127.0.0.1:8000.
+# is off (infrastructure/site_url.py checks it). Unset in development: http://127.0.0.1:8000.
 SITE_URL = env.str("SITE_URL", default="")
 
 LANGUAGE_CODE = "en-us"
@@ -318,7 +319,7 @@ USE_TZ = True
 
 # Content-Security-Policy (django-csp): the pages load scripts and styles from this site only, and
 # have no inline code (data for scripts is in json_script blocks, which never run). The video plays
-# through hls.js: blob: media fed by a blob: worker. liveshop/content_policy.py adds what depends
+# through hls.js: blob: media fed by a blob: worker. infrastructure/content_policy.py adds what depends
 # on the request: the websocket of this host, the media storage's host (S3, a CDN), a show's
 # streaming host on its page, and Stripe.js when payments go to Stripe.
 CONTENT_SECURITY_POLICY = {
@@ -362,9 +363,9 @@ LOGGING = {
 LIVESHOP_PRESENCE_INTERVAL = env.float("LIVESHOP_PRESENCE_INTERVAL", default=2.0)
 LIVESHOP_PRESENCE_STALE_AFTER = env.float("LIVESHOP_PRESENCE_STALE_AFTER", default=10.0)
 # Database work from websockets and the realtime hub runs on this many threads per process
-# (liveshop/database.py), each with its own database connection.
+# (infrastructure/database.py), each with its own database connection.
 LIVESHOP_DB_THREADS = env.int("LIVESHOP_DB_THREADS", default=4)
-# HTTP requests in Django at once per process (liveshop/admission.py); others wait in arrival order
+# HTTP requests in Django at once per process (infrastructure/admission.py); others wait in arrival order
 # up to LIVESHOP_HTTP_QUEUE_SECONDS, then get 503 with Retry-After.
 LIVESHOP_HTTP_CONCURRENCY = env.int("LIVESHOP_HTTP_CONCURRENCY", default=24)
 LIVESHOP_HTTP_QUEUE_SECONDS = env.float("LIVESHOP_HTTP_QUEUE_SECONDS", default=10.0)

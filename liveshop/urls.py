@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.contrib.auth.views import LoginView, PasswordResetView
 from django.urls import include, path
 
-from liveshop.ratelimits import ratelimited
-from liveshop.sign_in import SignInForm
+from accounts.sign_in import SignInForm
+from infrastructure.ratelimits import ratelimited
 
 # Sign-in forms: failed attempts are throttled per account by django-axes, and every attempt per
 # address here.

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from catalog import services
 from catalog.models import Membership, Merchant, MerchantApplication
-from liveshop.site_url import site_root
+from infrastructure.site_url import site_root
 
 APPLICATION = {
     "business_name": "Maple & Moss",

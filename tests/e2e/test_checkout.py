@@ -582,7 +582,7 @@ def test_a_guest_is_asked_to_sign_in_for_a_deal_limited_per_customer_and_keeps_w
 
 
 def test_a_busy_server_turns_the_add_away_once_and_the_page_sends_it_again(demo, new_page):
-    # given a crowd: the server answers the first add to cart as liveshop/admission.py does when
+    # given a crowd: the server answers the first add to cart as infrastructure/admission.py does when
     # its queue is full (nothing ran)
     viewer = open_show(new_page, demo)
     sent = []

@@ -1,9 +1,9 @@
-"""liveshop/addresses.py: postal codes, regions and phone numbers per country, from Google's data."""
+"""checkout/addresses.py: postal codes, regions and phone numbers per country, from Google's data."""
 
 import pytest
 from django.core.exceptions import ValidationError
 
-from liveshop.addresses import CheckedAddress, address_check, phone_normalise
+from checkout.addresses import CheckedAddress, address_check, phone_normalise
 
 NAMES = {"US": "United States", "GB": "United Kingdom", "CA": "Canada", "DE": "Germany"}
 

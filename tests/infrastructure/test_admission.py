@@ -1,4 +1,4 @@
-"""liveshop/admission.py: a herd of HTTP requests waits its turn, and past the wait is told to come
+"""infrastructure/admission.py: a herd of HTTP requests waits its turn, and past the wait is told to come
 back, without any of it running."""
 
 import asyncio
@@ -8,7 +8,7 @@ import pytest
 from asgiref.testing import ApplicationCommunicator
 from django.test import override_settings
 
-from liveshop.admission import BUSY_MESSAGE, AdmissionLimit
+from infrastructure.admission import BUSY_MESSAGE, AdmissionLimit
 
 pytestmark = pytest.mark.asyncio
 
