@@ -8,7 +8,6 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 
+from accounts.selectors import account_exists
 from catalog.local_time import DEFAULT_TIME_ZONE
 from catalog.models import Membership, Merchant, MerchantApplication
 from infrastructure.site_url import absolute_url
@@ -96,7 +96,7 @@ def application_approve(
         if Merchant.objects.filter(slug=slug).exists():
             raise ValidationError({"slug": "A merchant with this slug already exists."})
         email = application.contact_email
-        if _account_exists(email):
+        if account_exists(email):
             raise ValidationError(
                 f"{email} already has a Liveshop account; ask the applicant for another address."
             )
@@ -180,7 +180,7 @@ def staff_invite(
     if role not in Membership.Role.values:
         raise ValidationError({"role": "Choose a role."})
     with transaction.atomic():
-        if _account_exists(email):
+        if account_exists(email):
             raise ValidationError(
                 {"email": "This address already has a Liveshop account; use another address."}
             )
@@ -201,10 +201,6 @@ def staff_invite(
         )
     )
     return membership
-
-
-def _account_exists(email: str) -> bool:
-    return User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
 
 
 def _staff_account_create(email: str, *, first_name: str = "", last_name: str = ""):

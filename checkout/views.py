@@ -5,7 +5,6 @@ Every purchase endpoint decides the platform from the request itself, so a reque
 our page is refused just the same.
 """
 
-import json
 from functools import wraps
 
 from django.contrib import messages
@@ -31,6 +30,7 @@ from checkout.shoppers import Shopper, email_claim, guest_key
 from checkout.storefronts import Storefront
 from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
+from infrastructure.json_body import BodyNotAnObject, json_object
 from infrastructure.ratelimits import ratelimited
 
 
@@ -45,12 +45,9 @@ def shopper_of(request, *, create: bool = True) -> Shopper:
 
 def _body(request) -> dict:
     try:
-        payload = json.loads(request.body or b"{}")
-    except ValueError:
-        raise CheckoutError("The request body is not valid JSON.") from None
-    if not isinstance(payload, dict):
-        raise CheckoutError("The request body must be a JSON object.")
-    return payload
+        return json_object(request)
+    except BodyNotAnObject as exc:
+        raise CheckoutError(exc.message) from None
 
 
 def _refused(exc: PurchaseRefused, *, store: Storefront | None = None) -> JsonResponse:

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from events import selectors
 from events.errors import ChatRefused, InvalidInput
-from events.live_state import locked_for_host, publish_change
+from events.guards import is_whole_number, locked_for_host
+from events.live_state import publish_change
 from events.models import ChatMessage, ChatRestriction, LiveEvent
 
 log = logging.getLogger(__name__)
@@ -144,7 +145,7 @@ def chat_unrestrict(*, event: LiveEvent, restriction_id: int, by: AbstractBaseUs
     The console names the restriction, not the viewer, so user ids never reach the browser.
     Raises NotAllowed, InvalidInput.
     """
-    if not isinstance(restriction_id, int) or isinstance(restriction_id, bool):
+    if not is_whole_number(restriction_id):
         raise InvalidInput("Choose a muted or banned viewer.")
     with transaction.atomic():
         event = locked_for_host(event, by)

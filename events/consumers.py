@@ -13,8 +13,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from events import chat as show_chat
+from events import commands, realtime, selectors
 from events import errors as show_errors
-from events import realtime, selectors, services
 from events.models import LiveEvent
 from events.snapshots import Snapshot
 from infrastructure.database import database_async
@@ -168,10 +168,15 @@ class EventConsumer(AsyncWebsocketConsumer):
                 user=self.scope["user"],
                 body=message.get("body"),
             )
-        elif kind in services.HOST_COMMANDS:
-            service, arguments = services.HOST_COMMANDS[kind]
-            kwargs = {name: message.get(key) for name, key in arguments.items()}
-            await self.call(service, ref, event=self.event, by=self.scope["user"], **kwargs)
+        elif kind in commands.HOST_COMMANDS:
+            await self.call(
+                commands.host_command_run,
+                ref,
+                event=self.event,
+                name=kind,
+                message=message,
+                by=self.scope["user"],
+            )
         else:
             await self.error("unknown_type", f"Unknown message type {kind[:40]!r}.", ref)
 
@@ -180,8 +185,6 @@ class EventConsumer(AsyncWebsocketConsumer):
             await database_async(service)(**kwargs)
         except show_errors.EventError as exc:
             await self.error(exc.code, exc.message, ref)
-        except (TypeError, ValueError):
-            await self.error("invalid", "That message has a field of the wrong type.", ref)
         else:
             await self.send(text_data=realtime.encode({"type": "ok", "ref": ref}))
 

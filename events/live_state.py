@@ -16,16 +16,12 @@ shown what the host showed at the moment their video is at (docs/realtime.md).
 import time
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.db.models import F
 
-from catalog.models import Merchant
-from events import realtime, selectors
-from events.errors import InvalidInput, InvalidTransition, NotAllowed
+from events import realtime
 from events.models import LiveEvent
 
-SLOW_MODE_MAX_SECONDS = 600
 # The changes viewers see over the video, in step with it: message type -> the column it writes.
 STAGE_CHANGES = {
     "featured": "featured_product_id",
@@ -34,23 +30,6 @@ STAGE_CHANGES = {
 }
 # At most this many entries of stage history are kept, however many changes the window holds.
 STAGE_HISTORY_MAX = 20
-
-Status = LiveEvent.Status
-
-
-def merchant_may_host(merchant: Merchant) -> None:
-    """Raises NotAllowed unless the merchant is a verified brand."""
-    if not merchant.is_verified:
-        raise NotAllowed("Only verified brands can host live shows.")
-
-
-def locked_for_host(event: LiveEvent, by: AbstractBaseUser) -> LiveEvent:
-    """The event, row-locked, once `by` is confirmed as one of its hosts (re-read every time)."""
-    if not selectors.can_host(by, event):
-        raise NotAllowed("Only the brand's hosts can run this show.")
-    locked = LiveEvent.objects.select_for_update().select_related("merchant").get(pk=event.pk)
-    merchant_may_host(locked.merchant)
-    return locked
 
 
 def publish_change(event: LiveEvent, message: dict, **fields) -> dict:
@@ -92,29 +71,6 @@ def stage_history_after(event: LiveEvent, at: int, fields: dict) -> list[dict]:
 
 def _stage(columns: dict) -> dict:
     return {name: columns[column] for name, column in STAGE_CHANGES.items()}
-
-
-def require_open(event: LiveEvent) -> None:
-    if event.status in (Status.ENDED, Status.CANCELLED):
-        over = "has ended" if event.status == Status.ENDED else "was cancelled"
-        raise InvalidTransition(f"This show {over}.")
-
-
-def one_line(text, max_length: int, what: str) -> str:
-    if not isinstance(text, str):
-        raise InvalidInput(f"{what} must be text.")
-    text = " ".join(text.split())
-    if len(text) > max_length:
-        raise InvalidInput(f"{what} can be at most {max_length} characters.")
-    return text
-
-
-def check_slow_mode(seconds) -> None:
-    whole = isinstance(seconds, int) and not isinstance(seconds, bool)
-    if not whole or not 0 <= seconds <= SLOW_MODE_MAX_SECONDS:
-        raise InvalidInput(
-            f"Slow mode is a number of seconds from 0 (off) to {SLOW_MODE_MAX_SECONDS}."
-        )
 
 
 def slow_mode_change(event: LiveEvent, seconds: int) -> dict:

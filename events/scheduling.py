@@ -11,7 +11,8 @@ from catalog.models import Merchant
 from catalog.selectors import is_platform_staff
 from events import selectors
 from events.errors import NotAllowed, NotInRunOfShow
-from events.live_state import check_slow_mode, merchant_may_host, publish_change, slow_mode_change
+from events.guards import check_slow_mode, merchant_may_host
+from events.live_state import publish_change, slow_mode_change
 from events.models import LiveEvent, ShowProduct
 
 # What a brand chooses when it schedules a show; the live state is changed only by live_state.py.

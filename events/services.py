@@ -2,7 +2,8 @@
 banner, announcement, slow mode, the run of show repriced, stock, viewer counts.
 
 Each numbered change goes through events/live_state.py (the next `seq`, broadcast after the
-commit). HOST_COMMANDS is the one table the websocket and the console's HTTP endpoints dispatch by.
+commit), once events/guards.py has checked who asks and what. The websocket and the console reach
+the host's commands through events/commands.py.
 """
 
 import logging
@@ -16,16 +17,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from events import realtime, selectors
-from events.chat import chat_delete, chat_restrict, chat_unrestrict
 from events.errors import InvalidInput, InvalidTransition, NotInRunOfShow
-from events.live_state import (
-    check_slow_mode,
-    locked_for_host,
-    one_line,
-    publish_change,
-    require_open,
-    slow_mode_change,
-)
+from events.guards import check_slow_mode, is_whole_number, locked_for_host, one_line, require_open
+from events.live_state import publish_change, slow_mode_change
 from events.models import LiveEvent, ViewerCount
 
 log = logging.getLogger(__name__)
@@ -96,7 +90,7 @@ def event_feature_product(
 
     Raises NotAllowed, InvalidTransition (show over), NotInRunOfShow, InvalidInput.
     """
-    if product_id is not None and (not isinstance(product_id, int) or isinstance(product_id, bool)):
+    if product_id is not None and not is_whole_number(product_id):
         raise InvalidInput("Choose a product of the run of show.")
     with transaction.atomic():
         event = locked_for_host(event, by)
@@ -221,17 +215,3 @@ def _remember(key: str, state: dict) -> None:
         cache.set(key, state, timeout=STOCK_MEMORY_SECONDS)
     except Exception:
         log.warning("Stock state %s not remembered: the cache is unavailable", key)
-
-
-# What a host can do, by command name: the service and the arguments it takes from a message.
-# The websocket and the console's HTTP endpoints both dispatch through this table.
-HOST_COMMANDS = {
-    "feature": (event_feature_product, {"product_id": "product_id"}),
-    "banner": (event_set_banner, {"text": "text"}),
-    "announcement": (event_set_announcement, {"text": "text"}),
-    "status": (event_transition, {"to": "status"}),
-    "slow_mode": (event_set_slow_mode, {"seconds": "seconds"}),
-    "chat_delete": (chat_delete, {"message_id": "message_id"}),
-    "chat_restrict": (chat_restrict, {"message_id": "message_id", "kind": "kind"}),
-    "chat_unrestrict": (chat_unrestrict, {"restriction_id": "restriction_id"}),
-}

@@ -1,5 +1,3 @@
-import json
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,10 +7,11 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors as catalog_selectors
+from events import commands, page_cache, selectors
 from events import errors as show_errors
-from events import page_cache, selectors, services
 from infrastructure import page_extras
 from infrastructure.content_policy import allow_origins
+from infrastructure.json_body import BodyNotAnObject, json_object
 
 
 # The console's JSON endpoints answer anyone but the brand's owner and hosts with this.
@@ -116,26 +115,22 @@ def console_restrictions(request, slug):
 
 @require_POST
 def console_action(request, slug, action):
-    """The host console's commands: the same services, and the same checks, as the websocket."""
+    """The host console's commands: the same entry, and the same checks, as the websocket."""
     event = selectors.public_event(slug)
-    if action not in services.HOST_COMMANDS:
+    if action not in commands.HOST_COMMANDS:
         return JsonResponse({"error": "Unknown action."}, status=404)
     if not selectors.can_host(request.user, event):
         return _not_a_host()
     try:
-        payload = json.loads(request.body or b"{}")
-    except ValueError:
-        return JsonResponse({"error": "The request body is not valid JSON."}, status=400)
-    if not isinstance(payload, dict):
-        return JsonResponse({"error": "The request body must be a JSON object."}, status=400)
-    service, arguments = services.HOST_COMMANDS[action]
-    kwargs = {name: payload.get(key) for name, key in arguments.items()}
+        payload = json_object(request)
+    except BodyNotAnObject as exc:
+        return JsonResponse({"error": exc.message}, status=400)
     try:
-        result = service(event=event, by=request.user, **kwargs)
+        result = commands.host_command_run(
+            event=event, name=action, message=payload, by=request.user
+        )
     except show_errors.NotAllowed as exc:
         return JsonResponse({"error": exc.message}, status=403)
     except show_errors.EventError as exc:
         return JsonResponse({"error": exc.message, "code": exc.code}, status=400)
-    except (TypeError, ValueError):
-        return JsonResponse({"error": "A field has the wrong type."}, status=400)
     return JsonResponse({"ok": True, "seq": result["seq"] if result else None})

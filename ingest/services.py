@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.errors import InvalidTransition
-from events.live_state import locked_for_host
+from events.guards import locked_for_host
 from events.models import LiveEvent
 from events.scheduling import event_replay_set, event_update
 from events.services import event_stream_report
