@@ -13,7 +13,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from events import chat as show_chat
-from events import commands, realtime, selectors
+from events import commands, protocol, realtime, selectors
 from events import errors as show_errors
 from events.models import LiveEvent
 from events.snapshots import Snapshot
@@ -119,6 +119,9 @@ class EventConsumer(AsyncWebsocketConsumer):
         return self.base_send(frame)
 
     async def _send_text(self, text: str) -> None:
+        """Every frame this connection sends but the hub's fan-out (which checks its own)."""
+        if settings.LIVESHOP_PROTOCOL_CHECKS:
+            protocol.check_sent(text)
         await self.base_send({"type": "websocket.send", "text": text})
 
     async def receive(self, text_data=None, bytes_data=None):
@@ -158,7 +161,7 @@ class EventConsumer(AsyncWebsocketConsumer):
             self.last_sync = now
             await self.send_state()
         elif kind == "ping":
-            await self.send(text_data=realtime.encode({"type": "pong", "ref": ref}))
+            await self._send_text(realtime.encode({"type": "pong", "ref": ref}))
         elif kind == "chat":
             await self.call(
                 _chat_post_limited,
@@ -186,13 +189,11 @@ class EventConsumer(AsyncWebsocketConsumer):
         except show_errors.EventError as exc:
             await self.error(exc.code, exc.message, ref)
         else:
-            await self.send(text_data=realtime.encode({"type": "ok", "ref": ref}))
+            await self._send_text(realtime.encode({"type": "ok", "ref": ref}))
 
     async def error(self, code: str, message: str, ref=None):
-        await self.send(
-            text_data=realtime.encode(
-                {"type": "error", "code": code, "message": message, "ref": ref}
-            )
+        await self._send_text(
+            realtime.encode({"type": "error", "code": code, "message": message, "ref": ref})
         )
 
     def _flooding(self) -> bool:

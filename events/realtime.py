@@ -32,7 +32,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 
-from events import selectors
+from events import protocol, selectors
 from events.gc_freeze import Freezer
 from events.snapshots import Shows, Snapshots
 from infrastructure.database import database_async
@@ -215,6 +215,8 @@ class Hub:
         # One frame object for everyone; the loop allocates nothing per viewer. The collector is
         # paused meanwhile: with thousands of connections alive, a full collection in the middle
         # of a fan-out would add a long pause for the viewers not reached yet.
+        if settings.LIVESHOP_PROTOCOL_CHECKS:
+            protocol.check_sent(text)
         if seq is not None:
             # Before anyone gets it: a viewer joining from now on needs a snapshot this recent.
             self.snapshots.saw_change(event_id, seq)

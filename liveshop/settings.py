@@ -381,6 +381,9 @@ LIVESHOP_END_UNDO_SECONDS = env.float("LIVESHOP_END_UNDO_SECONDS", default=60.0)
 # viewer when their video shows the moment the host changed them, but never more than this many
 # seconds late (0: at once). The server keeps that much of their history (docs/realtime.md).
 LIVESHOP_VIDEO_SYNC_MAX_SECONDS = env.float("LIVESHOP_VIDEO_SYNC_MAX_SECONDS", default=15.0)
+# Check every websocket frame the server sends against events/protocol.py, logging what does not
+# match ("Protocol violation"). On in the tests; it costs a parse per frame, so off by default.
+LIVESHOP_PROTOCOL_CHECKS = env.bool("LIVESHOP_PROTOCOL_CHECKS", default=False)
 # The home page and the list of shows fetch their lists again this often (shows going live, ending).
 LIVESHOP_LISTING_REFRESH_SECONDS = env.float("LIVESHOP_LISTING_REFRESH_SECONDS", default=20.0)
 # --- Video ingest (ingest/, docs/deploy.md) -----------------------------------------------------

@@ -26,6 +26,18 @@ def _pages_read_afresh():
     page_cache.forget()
 
 
+@pytest.fixture(autouse=True)
+def _every_frame_sent_matches_the_protocol():
+    """A websocket frame the server sent during the test that events/protocol.py does not describe
+    fails the test (LIVESHOP_PROTOCOL_CHECKS, tests/settings.py)."""
+    from events import protocol
+
+    protocol.violations.clear()
+    yield
+    found, protocol.violations[:] = list(protocol.violations), []
+    assert found == [], "\n".join(found)
+
+
 @pytest.fixture
 def make_merchant(db):
     def make(slug: str, *, verified: bool = True) -> Merchant:

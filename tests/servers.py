@@ -89,6 +89,14 @@ def asgi_server(*, port: int | None = None, **env: str) -> Iterator[Server]:
                     process.wait(10)
                 except subprocess.TimeoutExpired:
                     server.kill()
+        # The server checks every frame it sends against events/protocol.py (tests/settings.py).
+        log.seek(0)
+        violations = [
+            line
+            for line in log.read().decode(errors="replace").splitlines()
+            if "Protocol violation" in line
+        ]
+        assert violations == [], "\n".join(violations[:20])
 
 
 def daphne_command(port: int) -> list[str]:

@@ -17,6 +17,9 @@ os.environ.setdefault("LIVESHOP_REDIS_PREFIX", f"liveshop-test-{uuid.uuid4().hex
 from liveshop.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Every frame a websocket is sent is checked against events/protocol.py, here and in the server
+# processes the tests start (tests/conftest.py and tests/servers.py fail a test on a violation).
+LIVESHOP_PROTOCOL_CHECKS = True
 # Browser tests load CSS/JS from the live server: serve them from the source folders.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
