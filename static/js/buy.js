@@ -2,9 +2,9 @@
 // Everything happens in the side panel, so the video never stops. The server computes every price;
 // this code only shows what it answers. Text from the server is written with textContent.
 
+import { request } from "./http.js";
+
 const $ = (id) => document.getElementById(id);
-// How many times a request turned away by a busy server (503, code "busy") is sent in all.
-const BUSY_ATTEMPTS = 5;
 
 function el(tag, props = {}, ...children) {
   const element = document.createElement(tag);
@@ -27,10 +27,9 @@ export class Buying {
   // onBuying({allowed, message}): whether this device may buy here, with each cart (shop pages are
   // the same for every visitor, so they learn it from the cart).
   // keepPicking: the options stay after "Add to cart" (a product page sells one product).
-  constructor({ config, csrf, onCartCount, onDone, onShow, onBuying = () => {}, keepPicking = false }) {
+  constructor({ config, onCartCount, onDone, onShow, onBuying = () => {}, keepPicking = false }) {
     this.base = config.base;
     this.config = config;
-    this.csrf = csrf;
     this.onCartCount = onCartCount;
     this.onDone = onDone;
     this.onShow = onShow;
@@ -59,34 +58,6 @@ export class Buying {
     setInterval(() => this.renderHold(), 1000);
     const waiting = sessionStorage.getItem(resumeKey(this.base)); // read before the cart step clears it
     this.refreshCart({ focus: false, push: false }).then(() => this.resume(waiting));
-  }
-
-  async request(url, body) {
-    const options = body === undefined
-      ? { credentials: "same-origin" }
-      : {
-          method: "POST",
-          credentials: "same-origin",
-          headers: { "Content-Type": "application/json", "X-CSRFToken": this.csrfToken() },
-          body: JSON.stringify(body),
-        };
-    for (let attempt = 1; ; attempt++) {
-      const response = await fetch(url, options);
-      const data = await response.json().catch(() => ({ error: "The server did not answer. Try again." }));
-      // A crowd is buying: the server did not run the request and says when to send it again.
-      if (response.status === 503 && data.code === "busy" && attempt < BUSY_ATTEMPTS) {
-        const seconds = Number(response.headers.get("Retry-After")) || 1;
-        await new Promise((resolve) => setTimeout(resolve, seconds * (500 + Math.random() * 1000)));
-        continue;
-      }
-      return { ok: response.ok, data };
-    }
-  }
-
-  // Signing in (in another tab, so the video keeps playing) renews the CSRF cookie: read it each time.
-  csrfToken() {
-    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
-    return cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : this.csrf;
   }
 
   url(path) {
@@ -132,7 +103,7 @@ export class Buying {
   // Sending the same details again gives the same order and payment (checkout is idempotent).
   async resume(number) {
     if (!number) return;
-    const { ok, data } = await this.request(`/orders/${number}/`);
+    const { ok, data } = await request(`/orders/${number}/`);
     if (!ok || data.status !== "pending_payment" || data.seconds_left <= 0) return;
     const form = $("buy-step-contact");
     for (const [name, value] of Object.entries(data.contact)) {
@@ -173,7 +144,7 @@ export class Buying {
   // Pick an option of a product (from the banner or the purchase tab)
   async pick(productId, { focus = true, push = true } = {}) {
     this.error("buy-add-error", "");
-    const { ok, data } = await this.request(this.url(`products/${productId}/`));
+    const { ok, data } = await request(this.url(`products/${productId}/`));
     if (!ok) {
       this.error("buy-add-error", data.error);
       return;
@@ -204,7 +175,7 @@ export class Buying {
   async add() {
     this.error("buy-add-error", "");
     const chosen = { variant: $("buy-variant").value, quantity: $("buy-quantity").value };
-    const { ok, data } = await this.request(this.url("cart/add/"), {
+    const { ok, data } = await request(this.url("cart/add/"), {
       variant_id: Number(chosen.variant),
       quantity: Number(chosen.quantity),
     });
@@ -231,7 +202,7 @@ export class Buying {
   }
 
   async refreshCart({ focus = true, push = true } = {}) {
-    const { ok, data } = await this.request(this.url("cart/"));
+    const { ok, data } = await request(this.url("cart/"));
     if (ok) this.renderCart(data);
     this.step("cart", { focus, push });
   }
@@ -288,7 +259,7 @@ export class Buying {
 
   async setQuantity(lineId, quantity) {
     this.error("buy-cart-error", "");
-    const { ok, data } = await this.request(this.url(`cart/lines/${lineId}/`), { quantity });
+    const { ok, data } = await request(this.url(`cart/lines/${lineId}/`), { quantity });
     if (!ok) this.error("buy-cart-error", data.error);
     else this.renderCart(data);
   }
@@ -301,7 +272,7 @@ export class Buying {
     const submit = form.querySelector("button[type=submit]");
     submit.disabled = true; // a double click sends one request
     const body = Object.fromEntries(new FormData(form).entries());
-    const { ok, data } = await this.request(this.url("checkout/"), body).finally(() => (submit.disabled = false));
+    const { ok, data } = await request(this.url("checkout/"), body).finally(() => (submit.disabled = false));
     if (!ok) {
       this.error("buy-contact-error", data.error);
       for (const [name, messages] of Object.entries(data.fields || {})) {
@@ -377,7 +348,7 @@ export class Buying {
         return;
       }
     } else {
-      const { ok, data } = await this.request(`/orders/${this.order.number}/test-pay/`, { outcome });
+      const { ok, data } = await request(`/orders/${this.order.number}/test-pay/`, { outcome });
       if (!ok) {
         this.error("buy-payment-error", data.error);
         return;
@@ -389,7 +360,7 @@ export class Buying {
   async followOrder() {
     // The payment's outcome reaches the server by webhook; ask until the order is settled.
     for (let attempt = 0; attempt < 60; attempt++) {
-      const { ok, data } = await this.request(`/orders/${this.order.number}/`);
+      const { ok, data } = await request(`/orders/${this.order.number}/`);
       if (ok && data.status !== "pending_payment") {
         this.finish(data);
         return;
@@ -413,7 +384,7 @@ export class Buying {
 
   async cancel() {
     if (this.paying) return;
-    if (this.order) await this.request(`/orders/${this.order.number}/cancel/`, {});
+    if (this.order) await request(`/orders/${this.order.number}/cancel/`, {});
     this.order = null;
     this.refreshCart();
   }

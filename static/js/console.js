@@ -1,27 +1,21 @@
 // The host console: commands go to the server over HTTP (CSRF-protected); the show's state comes
 // back over the same websocket viewers use, so the host sees exactly what viewers see.
-import { LiveConnection, websocketUrl } from "./live.js";
 import { Broadcast } from "./console_broadcast.js";
+import { request } from "./http.js";
+import { LiveShow, websocketUrl } from "./live.js";
 
 const root = document.getElementById("console");
 const $ = (id) => document.getElementById(id);
-const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
 let state = JSON.parse($("initial-state").textContent);
-const broadcast = new Broadcast($("broadcast"), { csrf, state });
+const broadcast = new Broadcast($("broadcast"), { state });
 const STATUS = { scheduled: "Scheduled", live: "Live", ended: "Ended", cancelled: "Cancelled" };
 const STOCK = { in_stock: () => "in stock", low: (s) => `only ${s.left} left`, sold_out: () => "sold out" };
 
 async function command(action, body) {
   $("feedback").textContent = "";
-  const response = await fetch(root.dataset.actions.replace("ACTION", action), {
-    method: "POST",
-    headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
-    body: JSON.stringify(body),
-    credentials: "same-origin",
-  });
-  const reply = await response.json().catch(() => ({ error: "The server did not answer." }));
-  if (!response.ok) $("feedback").textContent = reply.error;
-  return response.ok;
+  const { ok, data } = await request(root.dataset.actions.replace("ACTION", action), body);
+  if (!ok) $("feedback").textContent = data.error;
+  return ok;
 }
 
 function button(label, onClick, { className = "", name = "" } = {}) {
@@ -70,9 +64,9 @@ async function lift(restriction) {
 
 async function loadRestrictions() {
   const list = $("restrictions");
-  const response = await fetch(list.dataset.url, { credentials: "same-origin" });
-  if (!response.ok) return;
-  const { restrictions } = await response.json();
+  const { ok, data } = await request(list.dataset.url);
+  if (!ok) return;
+  const { restrictions } = data;
   list.replaceChildren(
     ...restrictions.map((restriction) => {
       const item = document.createElement("li");
@@ -152,39 +146,31 @@ function renderAll() {
   $("slow-mode").value = String(state.slow_mode);
 }
 
-const handlers = {
+// What each message from the server changes on the console, once applied to `state` (live.js).
+const renders = {
   status: (m) => {
-    state.status = m.status;
-    state.event = { ...state.event, ended_at: m.ended_at ?? null };
-    if (m.viewers !== undefined) state.viewers = m.viewers;
-    if (m.products) { state.products = m.products; renderRunOfShow(); }
+    if (m.products) renderRunOfShow();
     renderStatus();
     broadcast.update(state);
   },
-  stream: (m) => { state.stream = m.state; broadcast.update(state); },
-  featured: (m) => { state.featured = m.product; renderRunOfShow(); },
-  products: (m) => { state.products = m.products; renderRunOfShow(); },
-  viewers: (m) => { state.viewers = m.count; renderStatus(); },
-  stock: (m) => {
-    for (const product of state.products) if (product.id === m.product_id) product.stock = m.stock;
-    renderRunOfShow();
-  },
-  banner: (m) => { state.banner = m.text; },
-  announcement: (m) => { state.announcement = m.text; },
-  slow_mode: (m) => { state.slow_mode = m.seconds; $("slow-mode").value = String(m.seconds); },
-  chat: (m) => { state.chat.push(m.message); $("chat").append(chatItem(m.message)); $("chat").scrollTop = $("chat").scrollHeight; },
+  stream: () => broadcast.update(state),
+  featured: () => renderRunOfShow(),
+  products: () => renderRunOfShow(),
+  viewers: () => renderStatus(),
+  stock: () => renderRunOfShow(),
+  slow_mode: () => { $("slow-mode").value = String(state.slow_mode); },
+  chat: (m) => { $("chat").append(chatItem(m.message)); $("chat").scrollTop = $("chat").scrollHeight; },
   chat_deleted: (m) => {
-    const ids = new Set(m.ids);
-    state.chat = state.chat.filter((message) => !ids.has(message.id));
-    for (const id of ids) $("chat").querySelector(`[data-message-id="${id}"]`)?.remove();
+    for (const id of m.ids) $("chat").querySelector(`[data-message-id="${id}"]`)?.remove();
   },
   error: (m) => { $("feedback").textContent = m.message; },
 };
 
-const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
+const show = new LiveShow(websocketUrl(root.dataset.ws), state, {
   onState: (snapshot) => { state = snapshot; renderAll(); },
-  onMessage: (message) => handlers[message.type]?.(message),
+  onChange: (message) => renders[message.type]?.(message),
 });
+const connection = show.connection;
 
 for (const id of ["go-live", "end-show", "resume-show"]) {
   $(id).addEventListener("click", () => {

@@ -1,6 +1,7 @@
 // The console's Broadcast card: the server URL and stream key for OBS (the key shown once, when it
 // is made), a muted preview of what viewers see, and the stream's health every few seconds.
 // Without the video ingest the card only previews the HLS URL the show was given.
+import { request } from "./http.js";
 import { attachStream } from "./player.js";
 
 const HEALTH_EVERY_MS = 3000;
@@ -40,9 +41,8 @@ async function copyField(button) {
 }
 
 export class Broadcast {
-  constructor(card, { csrf, state }) {
+  constructor(card, { state }) {
     this.card = card;
-    this.csrf = csrf;
     this.ingest = card.dataset.ingest === "1";
     this.hasKey = card.dataset.hasKey === "1";
     this.url = card.dataset.playback;
@@ -95,13 +95,8 @@ export class Broadcast {
     feedback.textContent = "";
     button.disabled = true;
     try {
-      const response = await fetch(this.card.dataset.keyUrl, {
-        method: "POST",
-        headers: { "X-CSRFToken": this.csrf },
-        credentials: "same-origin",
-      });
-      const reply = await response.json().catch(() => ({ error: "The server did not answer." }));
-      if (!response.ok) {
+      const { ok, data: reply } = await request(this.card.dataset.keyUrl, {});
+      if (!ok) {
         feedback.textContent = reply.error;
         return;
       }
@@ -116,8 +111,6 @@ export class Broadcast {
         this.detach();
       }
       this.poll();
-    } catch {
-      feedback.textContent = "The server could not be reached; try again.";
     } finally {
       button.disabled = false;
       this.render();
@@ -128,11 +121,9 @@ export class Broadcast {
     if (this.polling || document.hidden) return;
     this.polling = true;
     try {
-      const response = await fetch(this.card.dataset.healthUrl, { credentials: "same-origin" });
-      this.health = response.ok ? await response.json() : null;
+      const { ok, data } = await request(this.card.dataset.healthUrl);
+      this.health = ok ? data : null;
       if (this.health?.has_key) this.hasKey = true; // (an answer from before a key was made says no)
-    } catch {
-      this.health = null;
     } finally {
       this.polling = false;
       this.render();

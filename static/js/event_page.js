@@ -1,6 +1,6 @@
 // The viewer's event page: renders the show's state and follows the host in real time.
 // Everything from the server is written with textContent, never as HTML.
-import { LiveConnection, countdownText, localStartText, websocketUrl } from "./live.js";
+import { CHAT_KEPT, LiveShow, countdownText, localStartText, websocketUrl } from "./live.js";
 import { attachStream, frameTime, liveLatency, resumeStream } from "./player.js";
 import { Buying } from "./buy.js";
 import { VideoControls } from "./video_controls.js";
@@ -120,13 +120,6 @@ function priceNodes(product) {
   return [now, " ", was, " ", label];
 }
 
-function applyProducts(products) {
-  state.products = products;
-  if (state.featured) state.featured = products.find((p) => p.id === state.featured.id) ?? state.featured;
-  renderBanner();
-  renderProducts();
-}
-
 function renderAnnouncement() {
   if ($("announcement").textContent !== shown.announcement) $("announcement").textContent = shown.announcement;
   $("announcement").hidden = !shown.announcement || isOver();
@@ -238,40 +231,35 @@ function renderAll() {
   renderStatus(); // the stream, the banner and the announcement too
   renderProducts();
   renderChat();
+  renderViewers();
+}
+
+function renderViewers() {
   $("viewer-count").textContent = state.viewers;
 }
 
-function applyStock(productId, stock) {
-  for (const product of state.products) if (product.id === productId) product.stock = stock;
-  if (state.featured?.id === productId) state.featured.stock = stock;
-}
-
-const handlers = {
+// What each message from the server changes on the page, once applied to `state` (live.js).
+const renders = {
   status: (m) => {
-    state.status = m.status;
-    if (m.viewers !== undefined) { state.viewers = m.viewers; $("viewer-count").textContent = m.viewers; }
-    if (m.products) applyProducts(m.products);
+    renderViewers();
+    if (m.products) renderProducts(); // repriced as a deal starts or ends (the banner: renderStatus)
     renderStatus();
   },
-  products: (m) => applyProducts(m.products),
-  event: (m) => { state.event = m.event; renderEvent(); },
-  featured: (m) => { state.featured = m.product; stageChanged(m); },
-  banner: (m) => { state.banner = m.text; stageChanged(m); },
-  announcement: (m) => { state.announcement = m.text; stageChanged(m); },
-  stream: (m) => { state.stream = m.state; renderStream(); renderStage(); },
-  viewers: (m) => { state.viewers = m.count; $("viewer-count").textContent = m.count; },
-  stock: (m) => { applyStock(m.product_id, m.stock); renderBanner(); renderProducts(); },
-  slow_mode: (m) => { state.slow_mode = m.seconds; },
+  products: () => { renderBanner(); renderProducts(); },
+  event: () => renderEvent(),
+  featured: (m) => stageChanged(m),
+  banner: (m) => stageChanged(m),
+  announcement: (m) => stageChanged(m),
+  stream: () => { renderStream(); renderStage(); },
+  viewers: () => renderViewers(),
+  stock: () => { renderBanner(); renderProducts(); },
   chat: (m) => {
-    state.chat = [...state.chat, m.message].slice(-200);
     $("chat").append(chatItem(m.message));
-    while ($("chat").children.length > 200) $("chat").firstElementChild.remove();
+    while ($("chat").children.length > CHAT_KEPT) $("chat").firstElementChild.remove();
     scrollChat();
   },
   chat_deleted: (m) => {
-    const ids = new Set(m.ids);
-    state.chat = state.chat.filter((message) => !ids.has(message.id));
-    for (const id of ids) $("chat").querySelector(`[data-message-id="${id}"]`)?.remove();
+    for (const id of m.ids) $("chat").querySelector(`[data-message-id="${id}"]`)?.remove();
   },
   error: (m) => showChatError(m.message),
 };
@@ -287,7 +275,7 @@ function showChatError(text) {
   if (error) error.textContent = text;
 }
 
-const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
+const show = new LiveShow(websocketUrl(root.dataset.ws), state, {
   onState: (snapshot) => {
     state = snapshot;
     clockOffset = null;
@@ -295,12 +283,13 @@ const connection = new LiveConnection(websocketUrl(root.dataset.ws), {
     stage.reset(snapshot.stage?.history, currentStage());
     renderAll();
   },
-  onMessage: (message) => {
+  onChange: (message) => {
     if (clockOffset !== null) clockSample(message.at);
-    handlers[message.type]?.(message);
+    renders[message.type]?.(message);
   },
   onStatus: (status) => root.classList.toggle("reconnecting", status === "reconnecting"),
 });
+const connection = show.connection;
 
 // Chat
 $("chat-form")?.addEventListener("submit", async (event) => {
@@ -368,7 +357,6 @@ document.addEventListener("keydown", (event) => {
 const buying = buyingConfig.allowed
   ? new Buying({
       config: buyingConfig,
-      csrf: document.querySelector("[name=csrfmiddlewaretoken]").value,
       onCartCount: (count) => ($("cart-count").textContent = count),
       onDone: keepWatching,
       onShow: showCart,

@@ -1,7 +1,9 @@
-// The realtime client of a show (protocol: docs/realtime.md).
-// It keeps the last `seq`; a gap means a message was missed, so it asks for the full state again.
-// Viewer counts carry no `seq`: each replaces the last one, and they never count as a gap.
-// On a dropped connection it reconnects with exponential backoff and jitter, then gets a fresh state.
+// The realtime client of a show (protocol: docs/realtime.md, described in events/protocol.py), the
+// one that every page following a show uses (the viewer's event page, the host console).
+// LiveConnection keeps the last `seq`; a gap means a message was missed, so it asks for the full
+// state again. Viewer counts carry no `seq`: each replaces the last one, and they never count as a
+// gap. On a dropped connection it reconnects with exponential backoff and jitter, then gets a fresh
+// state. LiveShow applies each change to the show's state (applyMessage), so pages only render.
 
 // The largest message the server reads (MAX_FRAME_BYTES in events/consumers.py).
 const MAX_MESSAGE_BYTES = 4096;
@@ -114,6 +116,84 @@ export class LiveConnection {
 
 function error(code, message) {
   return { type: "error", code, message };
+}
+
+// The chat messages a page keeps: the snapshot brings the last 50, changes add to them.
+export const CHAT_KEPT = 200;
+
+// Applies one message from the server to `state` as docs/realtime.md says (in place: `state` stays
+// the same object). Replies and errors change nothing.
+export function applyMessage(state, message) {
+  switch (message.type) {
+    case "status":
+      state.status = message.status;
+      state.event = { ...state.event, ended_at: message.ended_at ?? null };
+      if (message.viewers !== undefined) state.viewers = message.viewers;
+      if (message.products) applyProducts(state, message.products);
+      break;
+    case "event":
+      state.event = message.event;
+      break;
+    case "featured":
+      state.featured = message.product;
+      break;
+    case "banner":
+      state.banner = message.text;
+      break;
+    case "announcement":
+      state.announcement = message.text;
+      break;
+    case "products":
+      applyProducts(state, message.products);
+      break;
+    case "stock":
+      for (const product of state.products) if (product.id === message.product_id) product.stock = message.stock;
+      if (state.featured?.id === message.product_id) state.featured.stock = message.stock;
+      break;
+    case "chat":
+      state.chat = [...state.chat, message.message].slice(-CHAT_KEPT);
+      break;
+    case "chat_deleted": {
+      const ids = new Set(message.ids);
+      state.chat = state.chat.filter((chat) => !ids.has(chat.id));
+      break;
+    }
+    case "slow_mode":
+      state.slow_mode = message.seconds;
+      break;
+    case "stream":
+      state.stream = message.state;
+      break;
+    case "viewers":
+      state.viewers = message.count;
+      break;
+  }
+}
+
+// The run of show replaced (edited, or repriced as a deal starts or ends): the banner's product is
+// the new version of itself.
+function applyProducts(state, products) {
+  state.products = products;
+  if (state.featured) state.featured = products.find((p) => p.id === state.featured.id) ?? state.featured;
+}
+
+// A show followed in real time: `state` is always the server's latest word. onState(state) after a
+// snapshot replaced it, onChange(message, state) after a message was applied to it.
+export class LiveShow {
+  constructor(url, state, { onState = () => {}, onChange = () => {}, onStatus = () => {} }) {
+    this.state = state;
+    this.connection = new LiveConnection(url, {
+      onState: (snapshot) => {
+        this.state = snapshot;
+        onState(snapshot);
+      },
+      onMessage: (message) => {
+        applyMessage(this.state, message);
+        onChange(message, this.state);
+      },
+      onStatus,
+    });
+  }
 }
 
 export function countdownText(date, now = new Date()) {

@@ -34,7 +34,6 @@ function showBuying({ allowed, message }) {
 
 const buying = new Buying({
   config,
-  csrf: "",
   onCartCount: (count) => $("cart-count") && ($("cart-count").textContent = count),
   onDone: () => setOpen(false),
   onShow: () => setOpen(true),

@@ -2,6 +2,7 @@
 // upcoming show, and the lists fetched again every few seconds, so a show that goes live or ends
 // moves without a reload.
 
+import { fetchHtml } from "./http.js";
 import { countdownText, localStartText } from "./live.js";
 
 const lists = document.getElementById("show-lists");
@@ -22,18 +23,13 @@ function tick() {
 }
 
 async function refresh() {
-  try {
-    const response = await fetch(lists.dataset.refreshUrl, { credentials: "same-origin" });
-    if (!response.ok) return; // keep what is shown; the next turn tries again
-    const html = await response.text();
-    if (html !== lists.dataset.shown) {
-      lists.dataset.shown = html;
-      lists.innerHTML = html; // rendered and escaped by the server's template
-      localize(lists);
-      tick();
-    }
-  } catch {
-    // offline for a moment: the next turn tries again
+  const html = await fetchHtml(lists.dataset.refreshUrl);
+  if (html === null) return; // keep what is shown; the next turn tries again
+  if (html !== lists.dataset.shown) {
+    lists.dataset.shown = html;
+    lists.innerHTML = html; // rendered and escaped by the server's template
+    localize(lists);
+    tick();
   }
 }
 
