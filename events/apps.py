@@ -7,12 +7,12 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from catalog.signals import stock_changed
-        from events import realtime, services
+        from events import presence, services
 
         stock_changed.connect(
             lambda sender, product_ids, **kwargs: services.stock_changed(product_ids=product_ids),
             dispatch_uid="events.stock_changed",
             weak=False,
         )
-        # The fan-out sits below the services: it is handed the one that publishes viewer counts.
-        realtime.on_viewer_count(services.event_viewers_set)
+        # The counts sit below the services: they are handed the one that publishes them.
+        presence.on_viewer_count(services.event_viewers_set)

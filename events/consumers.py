@@ -13,10 +13,9 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from events import chat as show_chat
-from events import commands, protocol, realtime, selectors
+from events import commands, protocol, realtime
 from events import errors as show_errors
-from events.models import LiveEvent
-from events.snapshots import Snapshot
+from events.show_cache import Snapshot, snapshot_read
 from infrastructure.database import database_async
 from infrastructure.ratelimits import limit_socket
 
@@ -64,7 +63,7 @@ class EventConsumer(AsyncWebsocketConsumer):
         self.counted_ip = True
         self.last_sync = float("-inf")
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        # What a connect reads is shared by the process (events/snapshots.py): in the common case
+        # What a connect reads is shared by the process (events/show_cache.py): in the common case
         # a connect runs no database query. The user is read only if a command needs it
         # (infrastructure/websocket_auth.py).
         self.hub = realtime.get_hub()
@@ -109,7 +108,7 @@ class EventConsumer(AsyncWebsocketConsumer):
                 await self._send_text(held_text)
 
     async def _build_snapshot(self) -> Snapshot:
-        return await database_async(snapshot_of)(self.event)
+        return await database_async(snapshot_read)(self.event)
 
     def deliver(self, seq: int | None, frame: dict):
         """Called by the hub with a frame shared by every viewer; returns the send to await."""
@@ -161,7 +160,7 @@ class EventConsumer(AsyncWebsocketConsumer):
             self.last_sync = now
             await self.send_state()
         elif kind == "ping":
-            await self._send_text(realtime.encode({"type": "pong", "ref": ref}))
+            await self._send_text(protocol.encode({"type": "pong", "ref": ref}))
         elif kind == "chat":
             await self.call(
                 _chat_post_limited,
@@ -189,11 +188,11 @@ class EventConsumer(AsyncWebsocketConsumer):
         except show_errors.EventError as exc:
             await self.error(exc.code, exc.message, ref)
         else:
-            await self._send_text(realtime.encode({"type": "ok", "ref": ref}))
+            await self._send_text(protocol.encode({"type": "ok", "ref": ref}))
 
     async def error(self, code: str, message: str, ref=None):
         await self._send_text(
-            realtime.encode({"type": "error", "code": code, "message": message, "ref": ref})
+            protocol.encode({"type": "error", "code": code, "message": message, "ref": ref})
         )
 
     def _flooding(self) -> bool:
@@ -219,10 +218,3 @@ def _chat_post_limited(*, ip: str, **kwargs) -> dict:
     if limit_socket(group="chat", ip=ip) is not None:
         raise show_errors.ChatRefused("Too many messages from your network; wait a moment.")
     return show_chat.chat_post(**kwargs)
-
-
-def snapshot_of(event: LiveEvent) -> Snapshot:
-    """The show's `state`, encoded once for every viewer it is sent to (the count spliced in)."""
-    state = selectors.event_state(event)
-    viewers = state.pop("viewers")
-    return Snapshot(seq=state["seq"], head=realtime.encode(state)[:-1], viewers=viewers)

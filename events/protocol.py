@@ -17,6 +17,8 @@ The types are those of events/protocol_types.py, in the manner of Zulip's event_
 import json
 import logging
 
+from django.core.serializers.json import DjangoJSONEncoder
+
 from events.protocol_types import (
     BOOL,
     INT,
@@ -352,7 +354,13 @@ CLIENT_MESSAGES = {
 }
 
 
-# --- Checking what is sent ----------------------------------------------------------------------
+# --- Encoding and checking what is sent ---------------------------------------------------------
+
+
+def encode(message: dict) -> str:
+    """A message as it goes on the wire: compact JSON, UTF-8 as is."""
+    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+
 
 # What the checks found since the last `violations.clear()` (the tests fail on any).
 violations: list[str] = []

@@ -6,13 +6,7 @@ thousands of viewers that is most of the time from the host's click to the last 
 server process joins an event's group with a single channel (its `Hub`); a change is encoded once,
 sent once per process, and the hub writes the same frame to each of its local viewers.
 
-The hub also keeps the viewer count right across processes: every few seconds each process reports
-its local count with a timestamp (to Redis when REDIS_URL is set), the sum ignores processes that
-stopped reporting, and one process at a time (a short Redis lease) publishes the total. A process
-that dies without running its disconnect handlers therefore drops out of the count on its own.
-What publishing a count means (recording it for the snapshot, then sending an unnumbered `viewers`
-message) belongs to the services, which import this module; they hand it to the hub as a callback,
-wired in events.apps (`on_viewer_count`), so this module never imports them.
+The hub also counts its viewers for the show's viewer count across processes (events/presence.py).
 """
 
 import asyncio
@@ -20,21 +14,20 @@ import contextlib
 import gc
 import json
 import logging
-import time
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Protocol
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 
 from events import protocol, selectors
 from events.gc_freeze import Freezer
-from events.snapshots import Shows, Snapshots
+from events.presence import ViewerCounts
+from events.show_cache import Shows, Snapshots
 from infrastructure.database import database_async
 
 log = logging.getLogger(__name__)
@@ -45,24 +38,9 @@ FRAME = "event.frame"
 RESYNC = '{"type":"resync"}'
 VIEWERS_PREFIX = '{"type":"viewers",'
 
-# Records and publishes a show's viewer count: called as writer(event_id=..., count=...), in a
-# thread (it may use the database). Set once at startup by events.apps.
-ViewerCountWriter = Callable[..., object]
-_viewer_count_writer: ViewerCountWriter | None = None
-
-
-def on_viewer_count(writer: ViewerCountWriter | None) -> None:
-    """Choose what every hub created from now on calls to publish a show's viewer count."""
-    global _viewer_count_writer
-    _viewer_count_writer = writer
-
 
 def group_name(event_id: int) -> str:
     return f"liveshop.event.{int(event_id)}"
-
-
-def encode(message: dict) -> str:
-    return json.dumps(message, cls=DjangoJSONEncoder, separators=(",", ":"), ensure_ascii=False)
 
 
 def publish(event_id: int, message: dict) -> None:
@@ -75,7 +53,7 @@ async def publish_async(event_id: int, message: dict, *, tries: int = 3) -> None
         "type": FRAME,
         "event_id": event_id,
         "seq": message.get("seq"),
-        "text": encode(message),
+        "text": protocol.encode(message),
     }
     for attempt in range(1, tries + 1):
         try:
@@ -98,12 +76,9 @@ class Viewer(Protocol):
 class Hub:
     """This process's viewers, by event, for one event loop."""
 
-    def __init__(self, *, viewer_count_writer: ViewerCountWriter | None = None):
+    def __init__(self):
         self.layer = get_channel_layer()
-        self._write_viewer_count = (
-            database_async(viewer_count_writer) if viewer_count_writer else None
-        )
-        # What a connect reads, shared by this process's viewers (events/snapshots.py).
+        # What a connect reads, shared by this process's viewers (events/show_cache.py).
         self.shows = Shows(database_async(selectors.open_event))
         self.snapshots = Snapshots()
         self._joining: dict[int, asyncio.Future] = {}
@@ -111,9 +86,9 @@ class Hub:
         self.process_id = uuid.uuid4().hex
         self.viewers: dict[int, set[Viewer]] = defaultdict(set)
         self.channel: str | None = None
-        self.presence = presence_backend(self.process_id)
-        self._reported: set[int] = set()  # events whose count this process must keep reporting
-        self._published: dict[int, int] = {}
+        self.counts = ViewerCounts(
+            self.process_id, local_count=self.local_count, keep_joined=self._keep_joined
+        )
         self._start_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task] = []
 
@@ -123,7 +98,7 @@ class Hub:
         first_here = not self.viewers[event_id]
         self.viewers[event_id].add(viewer)
         self.freezer.joined()
-        self._reported.add(event_id)
+        self.counts.watch(event_id)
         if first_here:
             self._joining[event_id] = asyncio.ensure_future(self._follow(event_id))
         joining = self._joining.get(event_id)
@@ -147,7 +122,7 @@ class Hub:
                 del self._joining[event_id]
 
     async def snapshot(self, event_id: int, build) -> tuple[int, str]:
-        """The `seq` and encoded `state` for a viewer that has joined: see events/snapshots.py."""
+        """The `seq` and encoded `state` for a viewer that has joined: see events/show_cache.py."""
         return await self.snapshots.get(event_id, build)
 
     async def leave(self, event_id: int, viewer: Viewer) -> None:
@@ -175,7 +150,7 @@ class Hub:
             self.channel = await self.layer.new_channel()
             self._tasks = [
                 asyncio.create_task(self._receive_forever(), name="liveshop-hub-receive"),
-                asyncio.create_task(self._presence_forever(), name="liveshop-hub-presence"),
+                asyncio.create_task(self.counts.report_forever(), name="liveshop-hub-presence"),
                 asyncio.create_task(self.freezer.run(), name="liveshop-hub-gc"),
             ]
 
@@ -239,29 +214,9 @@ class Hub:
             if collecting:
                 gc.enable()
 
-    async def _presence_forever(self) -> None:
-        while True:
-            await asyncio.sleep(settings.LIVESHOP_PRESENCE_INTERVAL)
-            for event_id in tuple(self._reported):
-                try:
-                    local = self.local_count(event_id)
-                    if local:
-                        # Keeps this process in the group where group membership expires (Redis).
-                        await self.layer.group_add(group_name(event_id), self.channel)
-                    else:
-                        self._reported.discard(event_id)
-                    total, is_leader = await self.presence.report(event_id, local)
-                    if (
-                        is_leader
-                        and self._write_viewer_count is not None
-                        and self._published.get(event_id) != total
-                    ):
-                        await self._write_viewer_count(event_id=event_id, count=total)
-                        self._published[event_id] = total
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    log.exception("Viewer count update failed for event %s", event_id)
+    async def _keep_joined(self, event_id: int) -> None:
+        """Join the show's group again: membership expires in Redis unless renewed."""
+        await self.layer.group_add(group_name(event_id), self.channel)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -270,7 +225,7 @@ class Hub:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks = []
-        await self.presence.close()
+        await self.counts.close()
 
 
 _hubs: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub]" = weakref.WeakKeyDictionary()
@@ -281,7 +236,7 @@ def get_hub() -> Hub:
     loop = asyncio.get_running_loop()
     hub = _hubs.get(loop)
     if hub is None:
-        hub = _hubs[loop] = Hub(viewer_count_writer=_viewer_count_writer)
+        hub = _hubs[loop] = Hub()
     return hub
 
 
@@ -289,65 +244,3 @@ async def close_hub() -> None:
     hub = _hubs.pop(asyncio.get_running_loop(), None)
     if hub is not None:
         await hub.close()
-
-
-# --- Viewer counts across processes -------------------------------------------------------------
-
-
-class LocalPresence:
-    """One process (the embedded default): the local count is the count."""
-
-    async def report(self, event_id: int, local_count: int) -> tuple[int, bool]:
-        return local_count, True
-
-    async def close(self) -> None:
-        pass
-
-
-class RedisPresence:
-    """Each process writes `count:timestamp` into a hash per event; stale entries are ignored."""
-
-    def __init__(self, url: str, process_id: str):
-        import redis.asyncio as redis
-
-        self.redis = redis.from_url(url)
-        self.process_id = process_id
-        self.stale_after = settings.LIVESHOP_PRESENCE_STALE_AFTER
-        self.lease_seconds = max(1, round(self.stale_after))
-
-    async def report(self, event_id: int, local_count: int) -> tuple[int, bool]:
-        key = f"{settings.LIVESHOP_REDIS_PREFIX}:presence:{event_id}"
-        lease = f"{settings.LIVESHOP_REDIS_PREFIX}:presence-leader:{event_id}"
-        now = time.time()
-        async with self.redis.pipeline(transaction=False) as pipe:
-            if local_count:
-                pipe.hset(key, self.process_id, f"{local_count}:{now:.3f}")
-            else:
-                pipe.hdel(key, self.process_id)
-            pipe.expire(key, self.lease_seconds * 6)
-            pipe.hgetall(key)
-            pipe.set(lease, self.process_id, nx=True, ex=self.lease_seconds)
-            pipe.get(lease)
-            *_, entries, _, holder = await pipe.execute()
-        total, stale = 0, []
-        for process, value in entries.items():
-            count, _, stamp = value.decode().partition(":")
-            if now - float(stamp) > self.stale_after:
-                stale.append(process)
-            else:
-                total += int(count)
-        if stale:
-            await self.redis.hdel(key, *stale)
-        is_leader = holder is not None and holder.decode() == self.process_id
-        if is_leader:
-            await self.redis.expire(lease, self.lease_seconds)
-        return total, is_leader
-
-    async def close(self) -> None:
-        await self.redis.aclose()
-
-
-def presence_backend(process_id: str):
-    if settings.REDIS_URL:
-        return RedisPresence(settings.REDIS_URL, process_id)
-    return LocalPresence()

@@ -7,7 +7,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST, require_safe
 
 from catalog import selectors as catalog_selectors
-from events import commands, page_cache, selectors
+from events import commands, selectors, show_cache
 from events import errors as show_errors
 from infrastructure import page_extras
 from infrastructure.content_policy import allow_origins
@@ -60,8 +60,8 @@ def _listing() -> dict:
 
 @require_safe
 def event_page(request, slug):
-    event = page_cache.page_event(slug)
-    state = page_cache.page_state(event)
+    event = show_cache.page_event(slug)
+    state = show_cache.page_state(event)
     response = render(
         request,
         "events/event.html",

@@ -370,7 +370,7 @@ LIVESHOP_DB_THREADS = env.int("LIVESHOP_DB_THREADS", default=4)
 LIVESHOP_HTTP_CONCURRENCY = env.int("LIVESHOP_HTTP_CONCURRENCY", default=24)
 LIVESHOP_HTTP_QUEUE_SECONDS = env.float("LIVESHOP_HTTP_QUEUE_SECONDS", default=10.0)
 LIVESHOP_HTTP_RETRY_AFTER = env.float("LIVESHOP_HTTP_RETRY_AFTER", default=1.0)
-# A connect reads no database in the common case (events/snapshots.py): each process keeps the
+# A connect reads no database in the common case (events/show_cache.py): each process keeps the
 # open shows it found by slug for this many seconds (a brand unverified meanwhile is refused once
 # it expires), and rebuilds a show's snapshot on its next change, or when older than this.
 LIVESHOP_SHOW_CACHE_SECONDS = env.float("LIVESHOP_SHOW_CACHE_SECONDS", default=5.0)

@@ -20,10 +20,10 @@ def _media_in_tmp(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _pages_read_afresh():
-    """Each test's shows are its own: the event page's per-process copies start empty."""
-    from events import page_cache
+    """Each test's shows are its own: the per-process copies of shows and snapshots start empty."""
+    from events import show_cache
 
-    page_cache.forget()
+    show_cache.CACHE.clear()
 
 
 @pytest.fixture(autouse=True)

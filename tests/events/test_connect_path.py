@@ -1,4 +1,4 @@
-"""A crowd arriving at once: a connect reads no database in the common case (events/snapshots.py),
+"""A crowd arriving at once: a connect reads no database in the common case (events/show_cache.py),
 and the snapshot it gets is still consistent with the changes that follow."""
 
 import asyncio
@@ -14,7 +14,7 @@ from django.db.backends.signals import connection_created
 from catalog.models import Merchant
 from events import consumers, realtime
 from events.models import LiveEvent
-from events.snapshots import Snapshot, Snapshots
+from events.show_cache import Snapshot, Snapshots
 from tests.events.conftest import receive_type, session_cookie
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -43,13 +43,13 @@ def queries():
 def snapshot_builds(monkeypatch):
     """How many times a snapshot was built from the database."""
     built = []
-    build = consumers.snapshot_of
+    build = consumers.snapshot_read
 
     def counted(event):
         built.append(event.pk)
         return build(event)
 
-    monkeypatch.setattr(consumers, "snapshot_of", counted)
+    monkeypatch.setattr(consumers, "snapshot_read", counted)
     return built
 
 
@@ -142,7 +142,7 @@ async def test_a_crowd_on_a_cold_process_opens_the_show_once(
     connect, live_event, queries, monkeypatch
 ):
     opened = []
-    open_event = consumers.selectors.open_event
+    open_event = realtime.selectors.open_event
 
     def counted(slug):
         opened.append(slug)
