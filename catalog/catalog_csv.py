@@ -22,22 +22,9 @@ from catalog.models import Category, Currency, Merchant, Product, Variant, sku_v
 from catalog.money import money_parse, money_plain
 from catalog.signals import stock_changed_on_commit
 
-COLUMNS = [
-    "product_slug",
-    "product_title",
-    "category",
-    "status",
-    "description",
-    "sku",
-    "size",
-    "color",
-    "price",
-    "compare_at_price",
-    "currency",
-    "stock_on_hand",
-]
-REQUIRED_COLUMNS = ["product_slug", "product_title", "category", "sku", "price", "stock_on_hand"]
 PRODUCT_COLUMNS = ["product_title", "category", "status", "description"]
+COLUMNS = ["product_slug", *PRODUCT_COLUMNS, *Variant.MERCHANT_FIELDS]
+REQUIRED_COLUMNS = ["product_slug", "product_title", "category", "sku", "price", "stock_on_hand"]
 MAX_ROWS = 10_000
 MAX_STOCK = 1_000_000_000
 # Cells a spreadsheet would run as a formula (OWASP's list): prefixed with ' on export.

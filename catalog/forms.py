@@ -1,10 +1,9 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils.html import format_html
 from django.utils.text import slugify
 
-from catalog import images
+from catalog import kept_uploads
 from catalog.local_time import DEFAULT_TIME_ZONE, TimeZoneField
 from catalog.models import Membership, Merchant, MerchantApplication, Product, ProductImage, Variant
 from catalog.money import MoneyField
@@ -170,17 +169,7 @@ class VariantForm(VariantStockForm):
     )
 
     class Meta(VariantStockForm.Meta):
-        fields = [
-            "product",
-            "sku",
-            "size",
-            "color",
-            "price",
-            "compare_at_price",
-            "currency",
-            "stock_on_hand",
-            "position",
-        ]
+        fields = ["product", *Variant.MERCHANT_FIELDS, "position"]
 
     def clean(self):
         cleaned = super().clean()
@@ -215,60 +204,9 @@ class VariantInlineFormSet(forms.BaseInlineFormSet):
             seen[sku] = number
 
 
-class KeptToken(str):
-    """The signed token of a photo kept from an earlier submission (images.image_keep)."""
-
-
-class KeptImageInput(forms.FileInput):
-    """A file input that, once its photo was checked, carries it through a form shown again with
-    an error elsewhere: a hidden field holds the kept photo's token, and a note shows the photo."""
-
-    kept: images.KeptImage | None = None
-
-    def _kept_name(self, name: str) -> str:
-        return f"{name}_kept"
-
-    def value_from_datadict(self, data, files, name):
-        upload = super().value_from_datadict(data, files, name)
-        if upload:
-            return upload  # a newly chosen file replaces the kept one
-        token = data.get(self._kept_name(name))
-        return KeptToken(token) if token else None
-
-    def value_omitted_from_data(self, data, files, name):
-        omitted = super().value_omitted_from_data(data, files, name)
-        return omitted and self._kept_name(name) not in data
-
-    def use_required_attribute(self, initial):
-        return super().use_required_attribute(initial) and self.kept is None
-
-    def render(self, name, value, attrs=None, renderer=None):
-        file_input = super().render(name, value, attrs, renderer)
-        if self.kept is None:
-            return file_input
-        return format_html(
-            '{}<input type="hidden" name="{}" value="{}">'
-            '<p class="kept-upload" role="status"><img src="{}" alt="" width="64"> '
-            "<span><strong>{}</strong> is kept and will be saved with the product. "
-            "Choose another file only to replace it.</span></p>",
-            file_input,
-            self._kept_name(name),
-            self.kept.token,
-            self.kept.url,
-            self.kept.filename,
-        )
-
-
-class KeptImageField(forms.FileField):
-    widget = KeptImageInput
-
-    def to_python(self, data):
-        return data if isinstance(data, KeptToken) else super().to_python(data)
-
-
 class ProductImageForm(forms.ModelForm):
     # A plain file field: images.image_prepare does the checking, with its own messages.
-    image = KeptImageField(
+    image = kept_uploads.KeptImageField(
         help_text="JPEG, PNG or WebP. Location and camera data are removed before it is stored."
     )
     # The session a checked photo is kept for, so that an error elsewhere on the page does not
@@ -288,21 +226,13 @@ class ProductImageForm(forms.ModelForm):
 
     def clean_image(self):
         upload = self.cleaned_data["image"]
+        self.prepared_image, self.kept_image = None, None
         if self.instance.pk:
             return upload
-        if isinstance(upload, KeptToken):
-            if self.upload_owner is None:
-                raise ValidationError("Choose the photo again.", code="kept_gone")
-            kept = images.image_kept(upload, owner=self.upload_owner)
-        else:
-            prepared = images.image_prepare(upload)
-            if self.upload_owner is None:
-                self.prepared_image = prepared
-                return upload
-            kept = images.image_keep(prepared, owner=self.upload_owner, filename=upload.name)
+        prepared, kept = kept_uploads.photo_checked(upload, owner=self.upload_owner)
         self.fields["image"].widget.kept = kept
-        self.prepared_image = kept.prepared
-        return kept.prepared.content
+        self.prepared_image, self.kept_image = prepared, kept
+        return prepared.content if kept else upload
 
 
 class CatalogImportForm(forms.Form):

@@ -10,16 +10,14 @@ import io
 import logging
 import uuid
 import warnings
-from dataclasses import dataclass, replace
-from datetime import timedelta
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import QuerySet
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from catalog.models import Product, ProductImage
@@ -37,18 +35,6 @@ class PreparedImage:
     width: int
     height: int
     format: str
-    # Where it waits in storage while its form is shown again with an error (image_keep).
-    kept_name: str = ""
-
-
-@dataclass(frozen=True)
-class KeptImage:
-    """A validated upload kept in storage for a form shown again with an error elsewhere."""
-
-    prepared: PreparedImage
-    token: str  # signed; the form carries it in a hidden field
-    filename: str  # as the person chose it
-    url: str
 
 
 def image_prepare(upload: UploadedFile) -> PreparedImage:
@@ -182,8 +168,6 @@ def image_store(
         raise
     if defer_thumbnails:
         transaction.on_commit(lambda: thumbnails_make(product_image, prepared))
-    if prepared.kept_name:
-        transaction.on_commit(lambda: _kept_delete(prepared.kept_name))
     return product_image
 
 
@@ -228,92 +212,17 @@ def _thumbnails_store(
     return thumbnails
 
 
-# A photo chosen in a form that came back with an error elsewhere waits here, so that the person
-# need not choose it again: a re-encoded copy under a random name, and a token signed for their
-# session that the form carries in a hidden field. Copies are removed once stored for good, or
-# after KEPT_MAX_AGE.
-KEPT_PREFIX = "kept-uploads/"
-KEPT_MAX_AGE = 24 * 60 * 60
-_KEPT_SALT = "catalog.images.kept"
+def image_delete(product_image: ProductImage) -> None:
+    """Delete a product image; its files go once the deletion has committed."""
+    product_image.delete()
+    transaction.on_commit(lambda: image_delete_files(product_image))
 
 
-def _storage():
-    return ProductImage._meta.get_field("image").storage
-
-
-def image_keep(prepared: PreparedImage, *, owner: str, filename: str) -> KeptImage:
-    """Keep a validated upload for `owner` (a session) while its form is shown again."""
-    storage = _storage()
-    _kept_purge_old(storage)
-    prepared.content.seek(0)
-    name = storage.save(f"{KEPT_PREFIX}{prepared.content.name}", prepared.content)
-    prepared.content.seek(0)
-    filename = filename.rsplit("/", 1)[-1][-100:]
-    payload = {
-        "n": name,
-        "f": filename,
-        "w": prepared.width,
-        "h": prepared.height,
-        "fmt": prepared.format,
-    }
-    token = signing.dumps(payload, salt=f"{_KEPT_SALT}:{owner}", compress=True)
-    return KeptImage(
-        prepared=replace(prepared, kept_name=name),
-        token=token,
-        filename=filename,
-        url=storage.url(name),
-    )
-
-
-def image_kept(token: str, *, owner: str) -> KeptImage:
-    """The upload kept under `token` for `owner`. Raises ValidationError when the token is forged,
-    belongs to another session, or the copy is gone or too old."""
-    gone = ValidationError(
-        "The photo chosen before could not be kept; choose it again.", code="kept_gone"
-    )
-    try:
-        payload = signing.loads(token, salt=f"{_KEPT_SALT}:{owner}", max_age=KEPT_MAX_AGE)
-        name = payload["n"]
-    except (signing.BadSignature, KeyError, TypeError):
-        raise gone from None
-    if not isinstance(name, str) or not name.startswith(KEPT_PREFIX) or ".." in name:
-        raise gone
-    storage = _storage()
-    try:
-        with storage.open(name) as kept:
-            data = kept.read()
-    except OSError:
-        raise gone from None
-    prepared = PreparedImage(
-        content=ContentFile(data, name=name.removeprefix(KEPT_PREFIX)),
-        width=payload["w"],
-        height=payload["h"],
-        format=payload["fmt"],
-        kept_name=name,
-    )
-    return KeptImage(prepared=prepared, token=token, filename=payload["f"], url=storage.url(name))
-
-
-def _kept_delete(name: str) -> None:
-    try:
-        _storage().delete(name)
-    except Exception:
-        log.exception("Could not delete the kept upload %s", name)
-
-
-def _kept_purge_old(storage) -> None:
-    """Remove kept uploads older than KEPT_MAX_AGE (forms that were never sent again)."""
-    try:
-        _, names = storage.listdir(KEPT_PREFIX.rstrip("/"))
-        cutoff = timezone.now() - timedelta(seconds=KEPT_MAX_AGE)
-        for name in names:
-            path = f"{KEPT_PREFIX}{name}"
-            if storage.get_modified_time(path) < cutoff:
-                storage.delete(path)
-    except (FileNotFoundError, NotImplementedError):
-        return
-    except Exception:
-        log.exception("Could not purge old kept uploads")
+def images_delete(product_images: QuerySet[ProductImage]) -> None:
+    """Delete these product images; their files go once the deletion has committed."""
+    doomed = list(product_images)
+    product_images.delete()
+    transaction.on_commit(lambda: [image_delete_files(image) for image in doomed])
 
 
 def image_delete_files(product_image: ProductImage) -> None:

@@ -173,6 +173,18 @@ class Variant(models.Model):
     reserved = models.PositiveIntegerField(default=0, editable=False)
     position = models.PositiveSmallIntegerField(default=0)
 
+    # What a merchant sets for a variant, wherever it is edited: the Shopping Manager's forms, the
+    # catalog CSV's columns.
+    MERCHANT_FIELDS = (
+        "sku",
+        "size",
+        "color",
+        "price",
+        "compare_at_price",
+        "currency",
+        "stock_on_hand",
+    )
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [

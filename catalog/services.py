@@ -1,5 +1,6 @@
 """Writes for merchants and onboarding. Images live in images.py, CSV in catalog_csv.py."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -63,6 +64,14 @@ def application_submit(
         )
     )
     return application
+
+
+def merchant_save(*, merchant: Merchant, changed: Iterable[str]) -> None:
+    """Save a merchant's profile edited in the Shopping Manager (`changed`: the fields that
+    changed); verifying a merchant, or taking it back (platform staff), stamps when."""
+    if "is_verified" in changed:
+        merchant.verified_at = timezone.now() if merchant.is_verified else None
+    merchant.save()
 
 
 def merchant_slug_suggest(name: str) -> str:

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 
-from catalog import images
+from catalog import kept_uploads
 from catalog.models import ProductImage
 from tests.catalog.test_images import photo_with_gps_and_rotation, product_change_data, upload
 
@@ -184,14 +184,14 @@ def test_an_old_kept_photo_is_refused_and_cleared(settings, monkeypatch, owner_c
     (old,) = kept_files(settings)
 
     # a token past its age is refused
-    monkeypatch.setattr(images, "KEPT_MAX_AGE", -1)
+    monkeypatch.setattr(kept_uploads, "KEPT_MAX_AGE", -1)
     late = change(
         owner_client, product, **(product_change_data(product) | {"images-0-image_kept": token})
     )
     assert GONE in page(late)
 
     # and a photo kept later clears the copies older than that age
-    monkeypatch.setattr(images, "KEPT_MAX_AGE", 60 * 60)
+    monkeypatch.setattr(kept_uploads, "KEPT_MAX_AGE", 60 * 60)
     day_ago = time.time() - 24 * 60 * 60
     os.utime(old, (day_ago, day_ago))
     change(

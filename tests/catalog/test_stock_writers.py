@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog import catalog_csv, stock
-from catalog.admin import VariantAdmin
+from catalog.admin.variants import VariantAdmin
 from catalog.catalog_csv import COLUMNS, CatalogImportError, RowError, catalog_import_csv
 from catalog.models import Variant
 from catalog.money import money_plain
