@@ -59,7 +59,8 @@ def _refused(exc: PurchaseRefused, *, store: Storefront | None = None) -> JsonRe
 
 def storefront_view(view):
     """The same buying endpoints serve a show (/events/<slug>/buy/...) and a shop
-    (/shop/<merchant_slug>/buy/...): the view gets the Storefront, or the request a 404."""
+    (/shop/<merchant_slug>/buy/...): the view gets the Storefront, or the request a 404. A step
+    the services refuse (PurchaseRefused) answers with its message and code."""
 
     @wraps(view)
     def wrapper(request, *args, slug=None, merchant_slug=None, **kwargs):
@@ -67,7 +68,10 @@ def storefront_view(view):
             store = Storefront.of(event=public_event(slug))
         else:
             store = Storefront.of(shop=shop_merchant(merchant_slug))
-        return view(request, store, *args, **kwargs)
+        try:
+            return view(request, store, *args, **kwargs)
+        except PurchaseRefused as exc:
+            return _refused(exc, store=store)
 
     return wrapper
 
@@ -94,16 +98,13 @@ def cart(request, store):
 @storefront_view
 def cart_add(request, store):
     shopper = shopper_of(request)
-    try:
-        payload = _body(request)
-        carts.cart_add(
-            **store.where,
-            shopper=shopper,
-            variant_id=payload.get("variant_id"),
-            quantity=payload.get("quantity"),
-        )
-    except PurchaseRefused as exc:
-        return _refused(exc, store=store)
+    payload = _body(request)
+    carts.cart_add(
+        **store.where,
+        shopper=shopper,
+        variant_id=payload.get("variant_id"),
+        quantity=payload.get("quantity"),
+    )
     return JsonResponse(selectors.cart_json(store=store, shopper=shopper))
 
 
@@ -112,13 +113,10 @@ def cart_add(request, store):
 @storefront_view
 def cart_line(request, store, line_id):
     shopper = shopper_of(request)
-    try:
-        payload = _body(request)
-        carts.cart_set_quantity(
-            **store.where, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
-        )
-    except PurchaseRefused as exc:
-        return _refused(exc, store=store)
+    payload = _body(request)
+    carts.cart_set_quantity(
+        **store.where, shopper=shopper, line_id=line_id, quantity=payload.get("quantity")
+    )
     return JsonResponse(selectors.cart_json(store=store, shopper=shopper))
 
 
@@ -127,16 +125,13 @@ def cart_line(request, store, line_id):
 @storefront_view
 def checkout_start(request, store):
     shopper = shopper_of(request)
-    try:
-        payload = _body(request)
-        form = ContactForm(payload)
-        if not form.is_valid():
-            return JsonResponse(
-                {"error": "Check the highlighted fields.", "fields": form.errors}, status=400
-            )
-        started = orders.checkout_start(**store.where, shopper=shopper, contact=form.cleaned_data)
-    except PurchaseRefused as exc:
-        return _refused(exc, store=store)
+    payload = _body(request)
+    form = ContactForm(payload)
+    if not form.is_valid():
+        return JsonResponse(
+            {"error": "Check the highlighted fields.", "fields": form.errors}, status=400
+        )
+    started = orders.checkout_start(**store.where, shopper=shopper, contact=form.cleaned_data)
     if payload.get("save_address") and request.user.is_authenticated:
         # Checked by the form above: where this viewer's next order ships unless they change it.
         address_save(request.user, form.cleaned_data)
