@@ -1,5 +1,6 @@
 """Demo data: the Waltmart brand, its catalog with generated photos, and three demo users."""
 
+import functools
 import io
 import random
 
@@ -59,6 +60,12 @@ PALETTE = {
 
 def product_photo(title: str, category: str, size: int = 800) -> ContentFile:
     """A generated square 'photo': a gradient, a shape and the product's name."""
+    return ContentFile(_photo_bytes(title, category, size), name=f"{title}.jpg")
+
+
+@functools.cache
+def _photo_bytes(title: str, category: str, size: int) -> bytes:
+    """The same picture every run, so drawn once per process (the tests seed the demo often)."""
     top, bottom = PALETTE[category]
     image = Image.new("RGB", (size, size))
     draw = ImageDraw.Draw(image)
@@ -80,7 +87,7 @@ def product_photo(title: str, category: str, size: int = 800) -> ContentFile:
     draw.text(((size - width) / 2, size - 170), text, font=font, fill=(255, 255, 255))
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)
-    return ContentFile(buffer.getvalue(), name=f"{title}.jpg")
+    return buffer.getvalue()
 
 
 def _user(username: str, *, email: str, **flags):

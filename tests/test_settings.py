@@ -13,6 +13,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,8 +97,8 @@ def without(env: dict[str, str], *names: str) -> dict[str, str]:
 
 
 def start_server(tmp_path: Path, seconds: float = 20, **env: str) -> tuple[int | None, str]:
-    """Start daphne as the Dockerfile does; return its exit code (None: still serving after
-    `seconds`, then stopped) and what it printed."""
+    """Start daphne as the Dockerfile does; return its exit code (None: it was serving, accepting
+    connections, within `seconds`; then stopped) and what it printed."""
     empty_env_file = tmp_path / "empty.env"
     empty_env_file.touch()
     with socket.socket() as sock:
@@ -111,13 +112,20 @@ def start_server(tmp_path: Path, seconds: float = 20, **env: str) -> tuple[int |
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
-        output, _ = process.communicate(timeout=seconds)
-        return process.returncode, output
-    except subprocess.TimeoutExpired:
-        process.terminate()
+    deadline = time.monotonic() + seconds
+    serving = False
+    while process.poll() is None and time.monotonic() < deadline and not serving:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            serving = True
+        except OSError:
+            time.sleep(0.1)
+    if process.poll() is not None:
         output, _ = process.communicate(timeout=10)
-        return None, output
+        return process.returncode, output
+    process.terminate()
+    output, _ = process.communicate(timeout=10)
+    return None, output
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
