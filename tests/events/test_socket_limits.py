@@ -45,7 +45,7 @@ async def test_asking_for_the_state_again_and_again_is_refused_but_the_socket_st
 
 async def test_chat_from_one_address_is_limited_across_accounts(connect, live_event, settings):
     await database_sync_to_async(cache.clear)()
-    settings.RATELIMITS = {**settings.RATELIMITS, "chat": {"ip": "2/m"}}
+    settings.RATELIMITS = {**settings.RATELIMITS, "chat": {"ip": "2/h"}}
     make = database_sync_to_async(get_user_model().objects.create_user)
     authors = [
         await connect(user=await make(f"fan{n}", f"fan{n}@example.com", "pw")) for n in range(3)
