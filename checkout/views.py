@@ -30,7 +30,7 @@ from checkout.shoppers import Shopper, email_claim, guest_key
 from checkout.storefronts import Storefront
 from events.purchase_rules import PurchaseRefused, platform_of
 from events.selectors import public_event
-from infrastructure.json_body import BodyNotAnObject, json_object
+from infrastructure.json_input import BodyNotAnObject, json_object
 from infrastructure.ratelimits import ratelimited
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from events import selectors
 from events.errors import ChatRefused, InvalidInput
-from events.guards import is_whole_number, locked_for_host
+from events.guards import has_control_characters, is_whole_number, locked_for_host
 from events.live_state import publish_change
 from events.models import ChatMessage, ChatRestriction, LiveEvent
 
@@ -33,6 +33,8 @@ def chat_post(*, event: LiveEvent, user: AbstractBaseUser, body) -> dict:
     body = body.strip()
     if len(body) > CHAT_MAX_LENGTH:
         raise ChatRefused(f"Messages can be at most {CHAT_MAX_LENGTH} characters.")
+    if has_control_characters(body, allowed="\n\t"):
+        raise ChatRefused("Messages cannot contain control characters.")
     event = LiveEvent.objects.get(pk=event.pk)
     if event.status in (Status.ENDED, Status.CANCELLED):
         raise ChatRefused("The chat is closed: this show is over.")

@@ -4,7 +4,7 @@ The protocol is documented in docs/realtime.md. Every message a client sends is 
 (size, rate, JSON shape) and every host command is authorized again by the service it calls.
 """
 
-import json
+import logging
 import time
 from collections import Counter
 
@@ -17,7 +17,10 @@ from events import commands, protocol, realtime
 from events import errors as show_errors
 from events.show_cache import Snapshot, snapshot_read
 from infrastructure.database import database_async
+from infrastructure.json_input import json_parse
 from infrastructure.ratelimits import limit_socket
+
+log = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 4096
 FLOOD_LIMIT = (20, 10)  # at most 20 messages in 10 seconds per connection
@@ -84,7 +87,20 @@ class EventConsumer(AsyncWebsocketConsumer):
         await self.hub.join(self.event.pk, self)
         await self.send_state()
 
+    async def __call__(self, scope, receive, send):
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            # Whatever ends the connection (the client leaving, an error, the server cancelling
+            # it), what it counted is given back.
+            await self._release()
+
     async def disconnect(self, code):
+        await self._release()
+
+    async def _release(self) -> None:
+        """Give back this connection's place in its address's count and among the show's viewers
+        (once; the counts change before anything is awaited)."""
         if getattr(self, "counted_ip", False):
             self.counted_ip = False
             _sockets_per_ip[self.ip] -= 1
@@ -147,7 +163,12 @@ class EventConsumer(AsyncWebsocketConsumer):
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             await self.error("bad_message", 'Messages are JSON objects with a "type".', ref)
             return
-        await self.dispatch_client_message(message)
+        try:
+            await self.dispatch_client_message(message)
+        except Exception:
+            # A bug of ours, not the client's: it is answered, and the connection lives on.
+            log.exception("A message of type %.40r failed", message["type"])
+            await self.error("server_error", "Something went wrong on our side; try again.", ref)
 
     async def dispatch_client_message(self, message: dict):
         kind, ref = message["type"], message.get("ref")
@@ -204,11 +225,12 @@ class EventConsumer(AsyncWebsocketConsumer):
 
 
 def _parsed(text: str | None) -> tuple[object, bool]:
-    """(the JSON value, True), or (None, False) for a binary frame or text that is not JSON."""
+    """(the JSON value, True), or (None, False) for a binary frame or text that is not JSON (nested
+    too deeply, or holding text that is not Unicode, included: infrastructure/json_input.py)."""
     if text is None:
         return None, False
     try:
-        return json.loads(text), True
+        return json_parse(text), True
     except ValueError:
         return None, False
 

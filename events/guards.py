@@ -2,6 +2,8 @@
 is one of its hosts (read afresh, with the show's row locked), that the show is still open, and
 that the input is what the protocol allows. Each raises an EventError a person can read."""
 
+import unicodedata
+
 from django.contrib.auth.base_user import AbstractBaseUser
 
 from catalog.models import Merchant
@@ -41,7 +43,15 @@ def one_line(text, max_length: int, what: str) -> str:
     text = " ".join(text.split())
     if len(text) > max_length:
         raise InvalidInput(f"{what} can be at most {max_length} characters.")
+    if has_control_characters(text):
+        raise InvalidInput(f"{what} cannot contain control characters.")
     return text
+
+
+def has_control_characters(text: str, *, allowed: str = "") -> bool:
+    """Whether `text` holds a control character (NUL among them, which PostgreSQL cannot store)
+    other than those `allowed`."""
+    return any(unicodedata.category(c) == "Cc" and c not in allowed for c in text)
 
 
 def is_whole_number(value) -> bool:

@@ -279,6 +279,7 @@ ERROR_CODES = {
     "not_in_run_of_show": "that product is not in the show's run of show",
     "chat_refused": "the chat message was refused; `message` says why",
     "refused": "refused for another reason; `message` says why",
+    "server_error": "the server failed to handle it (a bug of ours): try again",
 }
 REF = Field("ref", Anything(), "the `ref` the client sent, echoed (null when it sent none)")
 

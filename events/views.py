@@ -11,7 +11,7 @@ from events import commands, selectors, show_cache
 from events import errors as show_errors
 from infrastructure import page_extras
 from infrastructure.content_policy import allow_origins
-from infrastructure.json_body import BodyNotAnObject, json_object
+from infrastructure.json_input import BodyNotAnObject, json_object
 
 
 # The console's JSON endpoints answer anyone but the brand's owner and hosts with this.
