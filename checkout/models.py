@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
 
+from accounts.email_addresses import email_key
 from catalog.models import Currency, Merchant, Product, Variant
 from events.models import LiveEvent, Platform
 
@@ -111,6 +111,9 @@ class Order(models.Model):
     session_key = models.CharField(max_length=40, blank=True)
     platform = models.CharField(max_length=10, choices=Platform)
     email = models.EmailField()
+    # The email as it is compared (accounts/email_addresses.py): a verified email claims the guest
+    # orders whose key is its own (checkout/shoppers.email_claim).
+    email_key = models.CharField(max_length=254, editable=False, default="")
     shipping_name = models.CharField(max_length=150)
     shipping_line1 = models.CharField("address", max_length=200)
     shipping_line2 = models.CharField("address line 2", max_length=200, blank=True)
@@ -139,14 +142,22 @@ class Order(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["status", "reserved_until"]),
-            # A verified email claims its guest orders, in any case (checkout/shoppers.email_claim).
+            # A verified email claims its guest orders (checkout/shoppers.email_claim).
             models.Index(
-                Upper("email"), condition=Q(user__isnull=True), name="guest_orders_by_email"
+                fields=["email_key"], condition=Q(user__isnull=True), name="guest_orders_by_key"
             ),
         ]
 
     def __str__(self) -> str:
         return f"Order {str(self.number)[:8]}"
+
+    def save(self, *args, **kwargs):
+        # The key follows the email on every save that writes it.
+        self.email_key = email_key(self.email)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "email" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "email_key"}
+        super().save(*args, **kwargs)
 
 
 class OrderLine(models.Model):

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 
+from accounts.email_addresses import email_key
 from accounts.selectors import verified_email
 from checkout.models import Cart, CartLine, Order
 
@@ -77,6 +78,7 @@ def email_claim(*, user: AbstractBaseUser) -> int:
     email = verified_email(user)
     if not email:
         return 0
-    return Order.objects.filter(user__isnull=True, email__iexact=email).update(
+    # Exactly its key, never a case-folded look-alike (accounts/email_addresses.py).
+    return Order.objects.filter(user__isnull=True, email_key=email_key(email)).update(
         user=user, session_key=""
     )

@@ -263,3 +263,36 @@ def test_keeping_with_an_altered_link_is_refused(signed_up, make_order):
     response = client.post(reverse("checkout:order_link_keep", args=["nonsense"]))
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("victim", "look_alike"),
+    [
+        # a dotless i: PostgreSQL's UPPER() makes it "I", so iexact matched it with "i"
+        ("ada@example.com", "ada@examp\u0131e.com"),
+        ("ada@example.com", "\u0130da@example.com"),  # a dotted capital I
+        ("kate@example.com", "\u212aate@example.com"),  # the Kelvin sign: lower() makes it "k"
+    ],
+)
+def test_a_look_alike_email_claims_nothing(client, make_order, victim, look_alike):
+    # given a guest order placed with one address, and one placed with the look-alike itself
+    order = make_order(victim)
+    its_own = make_order(look_alike)
+    # when someone signs up with a look-alike of the first and verifies it (it is their mailbox)
+    sign_up(client, look_alike)
+    committed(client.get, verify_link(look_alike))
+    # then they get the orders of their own address, and never the other's
+    order.refresh_from_db()
+    assert order.user is None
+    its_own.refresh_from_db()
+    assert its_own.user is not None
+
+
+def test_capitals_typed_in_ascii_still_claim(client, make_order):
+    order = make_order("Ada.Lovelace@Example.COM")
+
+    sign_up(client, "ada.lovelace@example.com")
+    committed(client.get, verify_link("ada.lovelace@example.com"))
+
+    order.refresh_from_db()
+    assert order.user is not None
