@@ -57,4 +57,4 @@ USER liveshop
 
 EXPOSE 8000
 # Frames over 64 KB are refused by the server itself; the app refuses messages over 4 KB.
-CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--proxy-headers", "--websocket-max-message-size", "65536", "liveshop.asgi:application"]
+CMD ["daphne", "-e", "tcp:port=8000:interface=0.0.0.0:backlog=4096", "--websocket-max-message-size", "65536", "liveshop.asgi:application"]

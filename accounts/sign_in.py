@@ -29,3 +29,12 @@ class SignInForm(EmailSignInMixin, AuthenticationForm):
 
 class ShoppingManagerSignInForm(EmailSignInMixin, AdminAuthenticationForm):
     invalid_login = "That email address and password do not match a Shopping Manager account."
+
+
+def lockout_username(request, credentials: dict | None = None) -> str | None:
+    """The name failed sign-ins are counted under (django-axes, AXES_USERNAME_CALLABLE): the
+    username as typed, in any case, since an account signs in with its name in any case
+    (accounts/backends.py): "Ada@Example.com" and "ada@example.com" fail against one account."""
+    source = credentials if credentials is not None else getattr(request, "POST", {})
+    username = source.get("username")
+    return username.strip().casefold() if isinstance(username, str) else username

@@ -3,12 +3,15 @@
 
 import logging
 import smtplib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetView
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -85,3 +88,24 @@ def verify_email_resend(request):
     else:
         messages.success(request, f"We sent a new link to {user.email}. It may take a minute.")
     return redirect(_next_url(request))
+
+
+class SitePasswordResetView(PasswordResetView):
+    """Django's password reset, with the link on SITE_URL (infrastructure/site_url.py), never on
+    the Host the request named: with a permissive ALLOWED_HOSTS, a request naming another host
+    would otherwise send the account's reset token to it."""
+
+    def form_valid(self, form):
+        site = urlsplit(site_root(self.request))
+        form.save(
+            domain_override=site.netloc,
+            use_https=site.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=self.request,
+            html_email_template_name=self.html_email_template_name,
+            extra_email_context=self.extra_email_context,
+        )
+        return HttpResponseRedirect(self.get_success_url())

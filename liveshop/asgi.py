@@ -18,17 +18,21 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from infrastructure.admission import AdmissionLimit  # noqa: E402
+from infrastructure.client_address import ClientAddressMiddleware  # noqa: E402
 from infrastructure.websocket_auth import LazyAuthMiddlewareStack  # noqa: E402
 from liveshop.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        # A few requests in Django at once per process; a herd waits its turn (infrastructure/admission.py).
-        "http": AdmissionLimit(django_asgi_app),
-        # Browsers send Origin on websockets; connections from other sites are refused. The user
-        # is read from the session only when a connection needs it (infrastructure/websocket_auth.py).
-        "websocket": AllowedHostsOriginValidator(
-            LazyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
-    }
+# The client's address as far as the proxies in front vouch for it (TRUSTED_PROXIES).
+application = ClientAddressMiddleware(
+    ProtocolTypeRouter(
+        {
+            # A few requests in Django at once per process; a herd waits its turn (infrastructure/admission.py).
+            "http": AdmissionLimit(django_asgi_app),
+            # Browsers send Origin on websockets; connections from other sites are refused. The user
+            # is read from the session only when a connection needs it (infrastructure/websocket_auth.py).
+            "websocket": AllowedHostsOriginValidator(
+                LazyAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
+        }
+    )
 )

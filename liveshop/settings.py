@@ -274,11 +274,17 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Counted under the username in any case: changing its case is the same account's attempt.
+AXES_USERNAME_CALLABLE = "accounts.sign_in.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLE_ADMIN = False  # the Shopping Manager shows merchants their own data only
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # behind a proxy: its client-address header
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]  # set from X-Forwarded-For by TRUSTED_PROXIES
+# How many proxies in front of daphne append the client's address to X-Forwarded-For (a load
+# balancer, a TLS terminator: usually 1). Only their entries are believed (the rightmost ones);
+# 0, with no proxy, ignores the header (infrastructure/client_address.py).
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 # Abuse limits (infrastructure/ratelimits.py): "count/period" per IP address and per shopper (a user,
 # or a guest's session), counted in the cache. Per-IP limits are loose on purpose: a venue's or a

@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.views import LoginView, PasswordResetView
+from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from accounts.sign_in import SignInForm
+from accounts.views import SitePasswordResetView
 from infrastructure.ratelimits import ratelimited
 
 # Sign-in forms: failed attempts are throttled per account by django-axes, and every attempt per
@@ -22,7 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "accounts/password_reset/",
-        reset_password(PasswordResetView.as_view()),
+        reset_password(SitePasswordResetView.as_view()),
         name="password_reset",
     ),
     path("accounts/", include("accounts.urls")),

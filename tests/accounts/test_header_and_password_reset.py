@@ -111,6 +111,20 @@ def test_a_viewer_resets_a_forgotten_password(signed_up):
     assert "This link no longer works" in Client().get(link, follow=True).content.decode()
 
 
+def test_the_reset_link_is_on_site_url_whatever_host_the_request_named(signed_up, settings):
+    signed_up("ada@example.com")
+    settings.SITE_URL = "https://shop.example"
+    settings.ALLOWED_HOSTS = ["*"]  # a permissive deployment
+
+    Client().post(
+        reverse("password_reset"), {"email": "ada@example.com"}, HTTP_HOST="attacker.example"
+    )
+
+    (message,) = mail.outbox[1:]
+    assert "https://shop.example/accounts/reset/" in message.body
+    assert "attacker.example" not in message.body
+
+
 def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client, db):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.com"}, follow=True)
 

@@ -117,7 +117,8 @@ async def test_websockets_are_not_counted():
 async def test_the_served_application_limits_http():
     from liveshop.asgi import application
 
-    router = application.application_mapping["http"]
+    # the client's address first (infrastructure/client_address.py), then the protocols
+    router = application.app.application_mapping["http"]
     assert isinstance(router, AdmissionLimit)
     scope = {**http("/"), "method": "GET", "server": ("127.0.0.1", 80)}
     assert (await answer(application, scope))[0] == 200

@@ -209,3 +209,22 @@ def test_failed_shopping_manager_sign_ins_lock_that_account_for_a_while(settings
     )
     assert other.status_code in (200, 302)
     assert locked.status_code != 500
+
+
+def test_changing_the_usernames_case_does_not_escape_the_lockout(settings, db):
+    settings.RATELIMITS["login"] = {"ip": "1000/m"}
+    get_user_model().objects.create_user(
+        "ada@example.com", "ada@example.com", "the-right-passphrase"
+    )
+    client = Client()
+    variants = ["ADA@example.com", "Ada@Example.com", "ada@EXAMPLE.com", "aDa@example.COM"]
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        username = variants[n % len(variants)]
+        client.post(reverse("login"), {"username": username, "password": "wrong"})
+
+    locked = client.post(
+        reverse("login"), {"username": "ada@example.com", "password": "the-right-passphrase"}
+    )
+
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
