@@ -14,6 +14,9 @@ from checkout.storefronts import Storefront
 from events.models import LiveEvent, ShowProduct
 
 Status = Order.Status
+# Orders whose units the buyer has: they count toward a deal's limit per customer (a partial
+# refund or a dispute does not give the units back).
+BOUGHT = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.DISPUTED)
 
 
 def parse_quantity(value) -> int:
@@ -35,7 +38,7 @@ def parse_int(value) -> int | None:
 
 
 def _units_already_bought(*, store: Storefront, shopper: Shopper, product_id: int) -> int:
-    """Units in the shopper's paid orders, and in orders still waiting for their payment.
+    """Units in the shopper's bought orders (BOUGHT), and in orders still waiting for payment.
 
     The checkout in progress (its reservation still running) is not counted: its units are the
     cart's own, which the next checkout replaces, and the cart is counted on its own.
@@ -43,13 +46,43 @@ def _units_already_bought(*, store: Storefront, shopper: Shopper, product_id: in
     return (
         OrderLine.objects.filter(
             shopper.owns("order__"),
-            Q(order__status=Status.PAID)
+            Q(order__status__in=BOUGHT)
             | Q(order__status=Status.PENDING_PAYMENT, order__reserved_until__lte=timezone.now()),
             store.orders("order__"),
             variant__product_id=product_id,
         ).aggregate(units=Sum("quantity"))["units"]
         or 0
     )
+
+
+def deal_limit_passed(order: Order) -> ShowProduct | None:
+    """The deal whose limit per customer paying `order` would pass, with the units the buyer's
+    other bought orders of the show hold (a checkout replaced while its payment was on its way,
+    paid late beside the one that replaced it); None when it passes none."""
+    if order.event_id is None or order.user_id is None:
+        return None  # a shop's order, or a guest's (a limited deal is only sold to accounts)
+    lines = OrderLine.objects.filter(order=order, variant__isnull=False)
+    units = dict(
+        lines.values_list("variant__product_id").annotate(units=Sum("quantity")).order_by()
+    )
+    limited = ShowProduct.objects.filter(
+        event_id=order.event_id, product_id__in=units, per_customer_limit__isnull=False
+    )
+    for entry in limited:
+        elsewhere = (
+            OrderLine.objects.filter(
+                order__user_id=order.user_id,
+                order__event_id=order.event_id,
+                order__status__in=BOUGHT,
+                variant__product_id=entry.product_id,
+            )
+            .exclude(order=order)
+            .aggregate(units=Sum("quantity"))["units"]
+            or 0
+        )
+        if units[entry.product_id] + elsewhere > entry.per_customer_limit:
+            return entry
+    return None
 
 
 def check_limits(

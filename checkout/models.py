@@ -110,6 +110,8 @@ class Order(models.Model):
     )
     session_key = models.CharField(max_length=40, blank=True)
     platform = models.CharField(max_length=10, choices=Platform)
+    # Where the buyer checked out from: the stock one address may hold is limited.
+    client_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
     email = models.EmailField()
     # The email as it is compared (accounts/email_addresses.py): a verified email claims the guest
     # orders whose key is its own (checkout/shoppers.email_claim).

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from catalog.models import Merchant
@@ -17,7 +18,7 @@ from catalog.signals import stock_changed_on_commit
 from checkout import inventory, tasks
 from checkout.cart import cart_of, check_limits
 from checkout.errors import CheckoutError, PaymentUnavailable, SoldOut
-from checkout.models import Cart, CartLine, Order, OrderLine
+from checkout.models import Cart, CartLine, Order, OrderLine, Reservation
 from checkout.payments import PaymentError, PaymentIntent, get_provider
 from checkout.pricing import Amounts, order_amounts
 from checkout.release import order_release, orders_release_expired
@@ -72,6 +73,7 @@ def checkout_start(
         created = order is None or not _same_order(order, lines, prices, contact, amounts)
         replaced = order if created else None
         if created:
+            _require_address_may_hold(shopper, sum(line.quantity for line in lines), replaced)
             if replaced is not None:
                 order_release(replaced, reason="Replaced by a new checkout.")
                 lines = _cart_lines(cart)  # read again: the released units are free again
@@ -168,6 +170,31 @@ def _require_hold_allowed(shopper: Shopper) -> None:
         )
 
 
+def _require_address_may_hold(shopper: Shopper, units: int, replaced: Order | None) -> None:
+    """However many browsers (cookie jars) a client uses, one address holds at most
+    CHECKOUT_MAX_UNITS_HELD_PER_ADDRESS units in checkouts waiting for payment (0: no limit).
+    The units of the checkout being replaced are not counted: they go back."""
+    most = settings.CHECKOUT_MAX_UNITS_HELD_PER_ADDRESS
+    if not most or not shopper.ip:
+        return
+    held = (
+        Reservation.objects.filter(
+            state=Reservation.State.HELD,
+            order__client_ip=shopper.ip,
+            order__status=Status.PENDING_PAYMENT,
+            order__reserved_until__gt=timezone.now(),
+        )
+        .exclude(order=replaced)
+        .aggregate(units=Sum("quantity"))["units"]
+        or 0
+    )
+    if held + units > most:
+        raise CheckoutError(
+            "Too many items are held for checkouts from your network right now; "
+            "try again in a few minutes."
+        )
+
+
 def _cart_lines(cart: Cart) -> list[CartLine]:
     return list(cart.lines.select_related("variant__product").order_by("variant_id"))
 
@@ -239,6 +266,7 @@ def _order_create(
         user=shopper.user,
         session_key="" if shopper.user else shopper.session_key,
         platform=shopper.platform,
+        client_ip=shopper.ip or None,
         currency=lines[0].variant.currency,  # one currency: checked with the amounts
         subtotal=amounts.subtotal,
         shipping=amounts.shipping,

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalog.signals import stock_changed_on_commit
 from checkout import inventory, tasks
+from checkout.cart import deal_limit_passed
 from checkout.errors import CheckoutError
 from checkout.models import CartLine, Order, PaymentEvent
 from checkout.payments import get_provider
@@ -60,17 +61,22 @@ def payment_event_apply(
 def _on_succeeded(order: Order, data: dict, after_commit: list) -> str:
     if order.status in SETTLED:
         return "already settled"
+    if mismatch := _amount_mismatch(order, data):
+        reason = f"The payment ({mismatch}) did not match the order; it is refunded."
+        return _refunded_instead(order, reason, after_commit, outcome="amount differs, refunding")
+    if deal := deal_limit_passed(order):
+        reason = (
+            f"This deal is limited to {deal.per_customer_limit} per customer; "
+            "your payment is refunded."
+        )
+        return _refunded_instead(order, reason, after_commit, outcome="over the limit, refunding")
     try:
         with transaction.atomic():
             inventory.sell(order=order)
     except inventory.OutOfStock:
         # The reservation expired and the units were sold to someone else: give the money back.
-        Order.objects.filter(pk=order.pk).update(
-            status=Status.CANCELLED,
-            status_reason="Sold out while you paid; your payment is refunded.",
-        )
-        after_commit.append(lambda: tasks.enqueue(tasks.refund_sold_out, order_pk=order.pk))
-        return "sold out, refunding"
+        reason = "Sold out while you paid; your payment is refunded."
+        return _refunded_instead(order, reason, after_commit, outcome="sold out, refunding")
     Order.objects.filter(pk=order.pk).update(
         status=Status.PAID, paid_at=timezone.now(), status_reason=""
     )
@@ -87,6 +93,28 @@ def _on_succeeded(order: Order, data: dict, after_commit: list) -> str:
         lambda: tasks.enqueue(tasks.order_email_send, order_pk=order.pk, kind="paid")
     )
     return "paid"
+
+
+def _amount_mismatch(order: Order, data: dict) -> str:
+    """What the provider says was received, when it is not the order's total in its currency
+    ("" when it is, or when the event says nothing of it: the test-mode form)."""
+    received, currency = data.get("amount_received"), data.get("currency")
+    if received is None and currency is None:
+        return ""
+    if received == order.total and str(currency).lower() == order.currency.lower():
+        return ""
+    return f"{received} {str(currency).upper()} for {order.total} {order.currency}"
+
+
+def _refunded_instead(order: Order, reason: str, after_commit: list, *, outcome: str) -> str:
+    """A payment that went through for an order that may not be sold: it is cancelled (its held
+    stock back), and a task gives the money back (refund_sold_out). Returns `outcome`."""
+    if order.status == Status.PENDING_PAYMENT:
+        order_release(order, reason=reason)
+    else:
+        Order.objects.filter(pk=order.pk).update(status=Status.CANCELLED, status_reason=reason)
+    after_commit.append(lambda: tasks.enqueue(tasks.refund_sold_out, order_pk=order.pk))
+    return outcome
 
 
 def _on_failed(order: Order, data: dict, after_commit: list) -> str:
@@ -163,7 +191,8 @@ _HANDLERS = {
 
 
 def _awaiting_refund(orders):
-    """Orders whose payment succeeded after their units sold out, not refunded yet."""
+    """Orders whose payment succeeded but that were not sold (sold out meanwhile, past a deal's
+    limit, another amount), not refunded yet."""
     return orders.filter(
         status=Status.CANCELLED, payment_events__type="payment_intent.succeeded"
     ).distinct()
@@ -181,7 +210,8 @@ def refunds_retry(*, orders) -> int:
 
 
 def refund_sold_out(*, order_pk: int, attempt: str = "") -> bool:
-    """Give back the money of an order that sold out while its buyer paid, then email the buyer.
+    """Give back the money of an order that could not be sold when its payment went through (sold
+    out while its buyer paid, past a deal's limit, another amount), then email the buyer.
 
     Run by a task (checkout.tasks.refund_sold_out), which retries it. Returns False, doing nothing,
     when the order is not awaiting a refund (any more), so running it twice refunds once. Raises

@@ -26,6 +26,7 @@ class Shopper:
     user: AbstractBaseUser | None
     session_key: str  # the guest's key (see guest_key), "" for a signed-in user
     platform: str
+    ip: str = ""  # the address the shopper buys from (infrastructure/client_address.py)
 
     def owns(self, prefix: str = "") -> Q:
         """Filter for the carts and orders (through `prefix`) that belong to this shopper."""

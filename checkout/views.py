@@ -37,10 +37,11 @@ from infrastructure.ratelimits import ratelimited
 def shopper_of(request, *, create: bool = True) -> Shopper:
     """Who is asking. A guest gets a key (a session) the first time they buy, not when they look:
     with `create` off a guest without one owns nothing."""
+    ip, platform = request.META.get("REMOTE_ADDR", ""), platform_of(request)
     if request.user.is_authenticated:
-        return Shopper(user=request.user, session_key="", platform=platform_of(request))
+        return Shopper(user=request.user, session_key="", platform=platform, ip=ip)
     key = guest_key(request, create=create)
-    return Shopper(user=None, session_key=key, platform=platform_of(request))
+    return Shopper(user=None, session_key=key, platform=platform, ip=ip)
 
 
 def _body(request) -> dict:

@@ -304,6 +304,9 @@ RATELIMITS = {
 LIVESHOP_MAX_SOCKETS_PER_IP = env.int("LIVESHOP_MAX_SOCKETS_PER_IP", default=200)
 # Checkouts one shopper may have waiting for payment at once (each holds stock).
 CHECKOUT_MAX_HOLDS = env.int("CHECKOUT_MAX_HOLDS", default=2)
+# Units the checkouts waiting for payment from one address may hold at once, however many browsers
+# it uses (0: no limit). A carrier's or a venue's crowd shares an address: allow for it.
+CHECKOUT_MAX_UNITS_HELD_PER_ADDRESS = env.int("CHECKOUT_MAX_UNITS_HELD_PER_ADDRESS", default=30)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Liveshop <hello@liveshop.localhost>")

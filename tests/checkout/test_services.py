@@ -611,6 +611,81 @@ def test_the_checkout_in_progress_is_not_counted_twice_against_the_limit(
     assert stock(flash_deal) == (40, 1)
 
 
+def test_a_replaced_checkout_paid_late_beside_its_replacement_is_refunded(
+    live_event, shopper, flash_deal, contact, mailoutbox
+):
+    # given a 1-per-customer deal, a checkout whose payment is on its way, and a second checkout
+    # with another address that replaced it
+    ShowProduct.objects.filter(event=live_event).update(per_customer_limit=1)
+    first = started(live_event, shopper, contact, (flash_deal, 1))
+    second = checkout_start(
+        event=live_event, shopper=shopper, contact={**contact, "shipping_city": "Leeds"}
+    ).order
+    # when the second is paid, then the first one's payment arrives too
+    assert pay(second, shopper) == "paid"
+    assert late_payment(first) == "over the limit, refunding"
+
+    # then the buyer has 1 unit, and the late payment is given back (at once, in test mode)
+    first.refresh_from_db()
+    assert first.status == Status.REFUNDED
+    assert "limited to 1 per customer" in first.status_reason
+    assert stock(flash_deal) == (39, 0)
+    # and told why
+    refunded = [m for m in mailoutbox if m.subject == "Your Liveshop order could not be completed"]
+    assert len(refunded) == 1
+    assert "This deal is limited to 1 per customer" in refunded[0].body
+
+
+@pytest.mark.parametrize("status", [Status.PARTIALLY_REFUNDED, Status.DISPUTED])
+def test_a_partly_refunded_or_disputed_order_still_counts_toward_the_limit(
+    live_event, shopper, flash_deal, contact, status
+):
+    bought = started(live_event, shopper, contact, (flash_deal, 2))
+    pay(bought, shopper)
+    Order.objects.filter(pk=bought.pk).update(status=status)
+
+    with pytest.raises(CheckoutError) as refused:
+        cart_add(event=live_event, shopper=shopper, variant_id=flash_deal.pk, quantity=1)
+
+    assert refused.value.message == "This deal is limited to 2 per customer."
+
+
+@pytest.mark.parametrize(
+    "received", [{"amount_received": 100}, {"amount_received": None}, {"currency": "eur"}]
+)
+def test_a_payment_for_less_than_the_total_or_in_another_currency_does_not_pay(
+    live_event, shopper, vacuum, contact, received
+):
+    order = started(live_event, shopper, contact, (vacuum, 1))
+    data = {"amount_received": order.total, "currency": "usd", **received}
+
+    outcome = payment_event_apply(
+        event_id="evt-short",
+        event_type="payment_intent.succeeded",
+        intent_id=order.payment_intent_id,
+        data=data,
+    )
+
+    assert outcome == "amount differs, refunding"
+    order.refresh_from_db()
+    assert order.status == Status.REFUNDED  # at once, in test mode
+    assert "did not match the order" in order.status_reason
+    assert stock(vacuum) == (3, 0)  # the held units are back on sale
+
+
+def test_a_payment_of_the_total_in_its_currency_pays(live_event, shopper, vacuum, contact):
+    order = started(live_event, shopper, contact, (vacuum, 1))
+
+    outcome = payment_event_apply(
+        event_id="evt-full",
+        event_type="payment_intent.succeeded",
+        intent_id=order.payment_intent_id,
+        data={"amount_received": order.total, "currency": "usd"},
+    )
+
+    assert outcome == "paid"
+
+
 def test_the_per_customer_limit_is_checked_again_at_checkout(
     brand, make_product, make_event, shopper, contact
 ):

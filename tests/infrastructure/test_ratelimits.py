@@ -153,6 +153,28 @@ def test_a_shopper_holds_only_a_few_checkouts_at_once(make_event, viewer, headph
     assert retry.status_code == 200
 
 
+def test_fresh_cookie_jars_from_one_address_hold_only_so_many_units(
+    live_event, headphones, settings
+):
+    settings.CHECKOUT_MAX_UNITS_HELD_PER_ADDRESS = 2
+    checkout = reverse("checkout:checkout_start", args=[live_event.slug])
+
+    def jar(ip="203.0.113.7"):
+        client = Client()  # a browser of its own: its own session, its own guest key
+        add(client, live_event, headphones, ip)
+        return post_json(client, checkout, CONTACT, ip)
+
+    answers = [jar() for _ in range(3)]
+    elsewhere = jar(ip="198.51.100.1")
+
+    assert [a.status_code for a in answers] == [200, 200, 400]
+    assert "from your network" in answers[-1].json()["error"]
+    assert elsewhere.status_code == 200
+    assert Order.objects.filter(status=Order.Status.PENDING_PAYMENT).count() == 3
+    headphones.refresh_from_db()
+    assert headphones.reserved == 3
+
+
 # --- Applying to sell, signing in ---------------------------------------------------------------------
 
 
