@@ -1,5 +1,7 @@
 """Live shows: scheduled events of a verified brand, their run of show, and their chat."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -19,9 +21,23 @@ def default_purchase_platforms() -> list[str]:
     return [Platform.IOS, Platform.DESKTOP]
 
 
+def is_web_address(value: str) -> bool:
+    """An http(s) URL with a host, or a path on this site. Never a backslash or a space:
+    browsers read "/\\host/x" as "//host/x", another site."""
+    if "\\" in value or any(c.isspace() or ord(c) < 32 for c in value):
+        return False
+    if value.startswith("/"):
+        return not value.startswith("//")
+    try:
+        parts = urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # an address urllib cannot read ("http://[::1")
+        return False
+
+
 def validate_hls_url(value: str) -> None:
     """An https:// (or http://) playlist URL from any provider, or a path on this site."""
-    if not value.startswith(("https://", "http://", "/")) or value.startswith("//"):
+    if not is_web_address(value):
         raise ValidationError("Enter the stream's full address, starting with https://.")
     path = value.split("?", 1)[0].split("#", 1)[0]
     if not path.endswith(".m3u8"):
@@ -32,7 +48,7 @@ def validate_replay_url(value: str) -> None:
     """The show's recording: an HLS playlist or an MP4 file, by URL or a path on this site."""
     if not value:
         return
-    if not value.startswith(("https://", "http://", "/")) or value.startswith("//"):
+    if not is_web_address(value):
         raise ValidationError("Enter the replay's full address, starting with https://.")
     path = value.split("?", 1)[0].split("#", 1)[0]
     if not path.endswith((".m3u8", ".mp4")):
@@ -40,7 +56,7 @@ def validate_replay_url(value: str) -> None:
 
 
 def validate_poster_url(value: str) -> None:
-    if value and (not value.startswith(("https://", "http://", "/")) or value.startswith("//")):
+    if value and not is_web_address(value):
         raise ValidationError("Enter the image's full address, starting with https://.")
 
 

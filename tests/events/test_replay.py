@@ -3,7 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from events.models import validate_replay_url
+from events.models import validate_poster_url, validate_replay_url
 from events.selectors import event_state
 
 
@@ -27,11 +27,23 @@ def test_a_playlist_or_an_mp4_file_is_a_replay(url):
         ("//cdn.example/replay.mp4", "full address"),
         ("https://cdn.example/replay.mov", r"HLS playlist \(\.m3u8\) or an MP4 file"),
         ("javascript:alert(1)//.mp4", "full address"),
+        # browsers read a backslash as a slash: another site's file (issue 16)
+        ("/\\attacker.example/x.mp4", "full address"),
+        ("/\\/attacker.example/x.mp4", "full address"),
+        ("https://cdn.example\\@attacker.example/x.mp4", "full address"),
+        ("https:///x.mp4", "full address"),
+        ("/media/replay .mp4", "full address"),
     ],
 )
 def test_anything_else_is_refused_with_a_reason(url, message):
     with pytest.raises(ValidationError, match=message):
         validate_replay_url(url)
+
+
+@pytest.mark.parametrize("url", ["/\\attacker.example/x.jpg", "//attacker.example/x.jpg"])
+def test_a_poster_on_another_site_in_disguise_is_refused(url):
+    with pytest.raises(ValidationError, match="full address"):
+        validate_poster_url(url)
 
 
 def test_viewers_get_the_replay_with_the_show(live_event):
