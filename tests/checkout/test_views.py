@@ -236,6 +236,9 @@ def test_android_viewers_can_still_see_the_products_and_their_cart(client, live_
     ("raw", "error"),
     [
         ("{not json", "The request body is not valid JSON."),
+        # nested too deeply to parse, and text that is not Unicode (issue 16): no 500
+        ('{"a":' * 100_000 + "1" + "}" * 100_000, "The request body is not valid JSON."),
+        ('{"quantity": "\\ud800"}', "The request body is not valid JSON."),
         ("[1, 2]", "The request body must be a JSON object."),
         ('"buy"', "The request body must be a JSON object."),
     ],

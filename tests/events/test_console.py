@@ -234,6 +234,8 @@ def test_actions_need_the_csrf_token(live_event, host):
     [
         ("{not json", "The request body is not valid JSON."),
         ('{"text": "cut off', "The request body is not valid JSON."),
+        ("[" * 100_000, "The request body is not valid JSON."),
+        ('{"text": "\\udfff"}', "The request body is not valid JSON."),
         ('["banner", "text"]', "The request body must be a JSON object."),
         ('"just a string"', "The request body must be a JSON object."),
         ("42", "The request body must be a JSON object."),
