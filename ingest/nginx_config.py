@@ -1,8 +1,11 @@
 """The ingest's nginx configuration, generated from settings (`manage.py ingest_config`).
 
 Two RTMP applications: `live`, where brands publish with their key (on_publish asks Liveshop, and
-its redirect renames the stream to the show's playback id), which pushes to `hls`, reachable from
-the ingest only, which packages HLS (1 s fragments, a sliding window of a few), records, and tells
+its redirect renames the stream to the show's playback id), which pushes to `hls`, which packages
+HLS. `hls` takes only that push: a publisher must come from the loopback AND carry the relay token
+(derived from INGEST_SECRET) in its connection URL, which Liveshop checks (on_publish). Behind a
+TLS terminator every publisher comes from the loopback, so the address alone would let anyone
+publish a show's public playback id with no key. `hls` (1 s fragments, a sliding window of a few), records, and tells
 Liveshop when the stream stops and a recording is written. Each fragment is named by the wall-clock
 time nginx started it (milliseconds since the epoch): nginx-rtmp writes no EXT-X-PROGRAM-DATE-TIME,
 and the event page reads the time of the frame it shows from the name (static/js/player.js), to
@@ -11,6 +14,8 @@ show the host's changes in step with the video (docs/realtime.md). nginx's HTTP 
 """
 
 import getpass
+import hashlib
+import hmac
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,11 @@ class IngestPorts:
     rtmp: int = 1935
     http: int = 8080
     bind: str = "127.0.0.1"  # where nginx listens; 0.0.0.0 on a real ingest host
+
+
+def relay_token(secret: str) -> str:
+    """What the push from `live` to `hls` carries to prove it is the ingest's own."""
+    return hmac.new(secret.encode(), b"liveshop-ingest-relay", hashlib.sha256).hexdigest()[:32]
 
 
 def nginx_config(
@@ -53,15 +63,17 @@ rtmp {{
       live on;
       deny play all;
       on_publish {notify.format("on-publish")};
-      push rtmp://127.0.0.1:{ports.rtmp}/hls;
+      push rtmp://127.0.0.1:{ports.rtmp}/hls?relay={relay_token(secret)};
     }}
 
-    # The show's stream under its playback id: HLS, recording. Only this ingest publishes here.
+    # The show's stream under its playback id: HLS, recording. Only the push above publishes
+    # here: from the loopback, with the relay token (Liveshop checks it: on-relay-publish).
     application hls {{
       live on;
       allow publish 127.0.0.1;
       deny publish all;
       deny play all;
+      on_publish {notify.format("on-relay-publish")};
       on_publish_done {notify.format("on-publish-done")};
       hls on;
       hls_path {hls};
@@ -98,6 +110,13 @@ http {{
 
     location /stat {{
       rtmp_stat all;
+      allow 127.0.0.1;
+      deny all;
+    }}
+
+    # Liveshop drops the stream of a key it rotated (ingest.services.stream_drop).
+    location /control {{
+      rtmp_control all;
       allow 127.0.0.1;
       deny all;
     }}

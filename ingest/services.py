@@ -6,13 +6,16 @@ answers its callbacks. A show's key is made and rotated by its hosts on the cons
 """
 
 import hashlib
+import hmac
 import logging
 import secrets
 import shutil
 import subprocess
 import tempfile
+import urllib.request
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -26,6 +29,7 @@ from events.models import LiveEvent
 from events.scheduling import event_replay_set, event_update
 from events.services import event_stream_report
 from ingest.models import Recording, StreamKey
+from ingest.nginx_config import relay_token
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +77,10 @@ def stream_key_rotate(*, event: LiveEvent, by: AbstractBaseUser) -> str:
         url = playback_url(stream_key)
         if event.stream_url != url:
             event_update(event=event, by=by, stream_url=url)
+        if not created:
+            # A stream already publishing with the old key stops now, not when it next connects.
+            playback_id = stream_key.playback_id
+            transaction.on_commit(lambda: stream_drop(playback_id=playback_id), robust=True)
     log.info(
         "Stream key of show %s %s by user %s", event.pk, "made" if created else "rotated", by.pk
     )
@@ -100,6 +108,45 @@ def publish_allow(*, key: str) -> StreamKey:
     StreamKey.objects.filter(pk=stream_key.pk).update(publishing_since=timezone.now())
     event_stream_report(event=event, receiving=True)
     return stream_key
+
+
+def relay_publish_allow(*, playback_id: str, tcurl: str) -> StreamKey:
+    """The `hls` application's publisher: only the ingest's own push from `live`, which carries
+    the relay token in its connection URL (ingest/nginx_config.py), under a show's playback id.
+    Raises PublishRefused."""
+    given = parse_qs(urlsplit(tcurl).query).get("relay", [""])[0]
+    if not hmac.compare_digest(given.encode(), relay_token(settings.INGEST_SECRET).encode()):
+        raise PublishRefused("a publish to the internal application without the relay token")
+    stream_key = StreamKey.objects.filter(playback_id=playback_id).first()
+    if stream_key is None:
+        raise PublishRefused("a relay of an unknown playback id")
+    return stream_key
+
+
+def stream_drop(*, playback_id: str) -> bool:
+    """Ask the ingest to drop the stream published under `playback_id` now (nginx-rtmp's control
+    module), in both applications. Returns whether it dropped one; an ingest that cannot be
+    reached is logged (the stream then runs until its publisher stops)."""
+    base = control_url()
+    if not base:
+        return False
+    dropped = False
+    for app in ("live", "hls"):
+        query = urlencode({"app": app, "name": playback_id})
+        try:
+            with urllib.request.urlopen(f"{base}/drop/publisher?{query}", timeout=3) as answer:  # noqa: S310 (our setting)
+                dropped |= answer.read().strip() not in (b"", b"0")
+        except OSError:
+            log.warning("Could not ask the ingest to drop stream %s (%s)", playback_id, app)
+    return dropped
+
+
+def control_url() -> str:
+    """nginx-rtmp's control endpoint: INGEST_CONTROL_URL, else beside INGEST_STAT_URL."""
+    if settings.INGEST_CONTROL_URL:
+        return settings.INGEST_CONTROL_URL.rstrip("/")
+    stat = settings.INGEST_STAT_URL.rstrip("/")
+    return stat.removesuffix("/stat") + "/control" if stat.endswith("/stat") else ""
 
 
 def publish_done(*, playback_id: str) -> None:

@@ -61,6 +61,19 @@ def on_publish(request):
 
 
 @from_ingest
+def on_relay_publish(request):
+    """The internal `hls` application's publisher: the ingest's own push, or 403."""
+    try:
+        services.relay_publish_allow(
+            playback_id=request.POST.get("name", ""), tcurl=request.POST.get("tcurl", "")
+        )
+    except services.PublishRefused as exc:
+        log.warning("Relay refused from %s: %s", request.POST.get("addr", "?"), exc)
+        return HttpResponseForbidden("Refused.")
+    return HttpResponse("ok")
+
+
+@from_ingest
 def on_publish_done(request):
     services.publish_done(playback_id=request.POST.get("name", ""))
     return HttpResponse("ok")

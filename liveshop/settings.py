@@ -405,6 +405,8 @@ INGEST_RTMP_URL = env.str(
 )  # what brands type in OBS: rtmp://host/live
 INGEST_HLS_URL = env.str("INGEST_HLS_URL", default="")  # where viewers play it: https://host/hls
 INGEST_STAT_URL = env.str("INGEST_STAT_URL", default="")  # nginx-rtmp's statistics (XML)
+# nginx-rtmp's control module (a rotated key's stream is dropped through it); unset: beside /stat.
+INGEST_CONTROL_URL = env.str("INGEST_CONTROL_URL", default="")
 INGEST_SECRET = env.str("INGEST_SECRET", default="")
 INGEST_ALLOWED_ADDRESSES = env.list("INGEST_ALLOWED_ADDRESSES", default=["127.0.0.1", "::1"])
 # A show's key is accepted from this many minutes before its start, and while it is live.

@@ -123,6 +123,13 @@ def publish(
     """ffmpeg sending a generated test pattern (and a tone) to the ingest with `key`, in real
     time, as OBS would: 640x360, 30 fps, a keyframe a second. With `clock`, each frame shows the
     wall-clock time it was made (its milliseconds since the epoch, large)."""
+    return publish_to(ingest, f"{ingest.rtmp}/{key}", seconds=seconds, clock=clock)
+
+
+def publish_to(
+    ingest: Ingest, url: str, *, seconds: float = 60, clock: bool = False
+) -> subprocess.Popen:
+    """ffmpeg publishing the test pattern to any RTMP `url` of the ingest."""
     video = "testsrc2=size=640x360:rate=30"
     if clock:
         video += (
@@ -144,7 +151,7 @@ def publish(
                 "zerolatency",
             ),
             *("-g", "30", "-pix_fmt", "yuv420p", "-c:a", "aac", "-ar", "44100", "-f", "flv"),
-            f"{ingest.rtmp}/{key}",
+            url,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

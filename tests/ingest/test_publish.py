@@ -11,7 +11,7 @@ from events.models import LiveEvent
 from ingest.models import StreamKey
 from ingest.services import stream_key_rotate
 from tests.checkout.test_tasks_worker import REDIS_URL, broker, worker  # noqa: F401 (fixture)
-from tests.ingest.conftest import fetch, publish, run_ingest, wait_for
+from tests.ingest.conftest import fetch, publish, publish_to, run_ingest, wait_for
 
 Status = LiveEvent.Status
 
@@ -160,3 +160,38 @@ def test_a_celery_worker_stores_the_recording(
             timeout=40,
         )
         assert "ingest.tasks.recording_store" in running.output()
+
+
+def test_a_publisher_to_the_internal_application_without_the_relay_token_is_refused(
+    ingest, live_event, host
+):
+    # given a show with a key (its playback id is public: it is in the page's stream URL)
+    stream_key_rotate(event=live_event, by=host)
+    playback_id = StreamKey.objects.get(event=live_event).playback_id
+    internal = ingest.rtmp.removesuffix("/live") + "/hls"
+
+    # when someone on the ingest's own host (or behind its TLS terminator) publishes straight to
+    # the internal application under that playback id, with no key, or with a made-up token
+    for url in (f"{internal}/{playback_id}", f"{internal}?relay=guess/{playback_id}"):
+        ffmpeg = publish_to(ingest, url)
+
+        # then nginx refuses it and the show's video is not replaced
+        assert refused(ffmpeg)
+    assert not playing(ingest, live_event)
+    assert "Relay refused" in ingest.server.output()
+
+
+def test_rotating_the_key_stops_a_stream_already_publishing_with_it(ingest, live_event, host):
+    old = stream_key_rotate(event=live_event, by=host)
+    ffmpeg = publish(ingest, old)
+    try:
+        wait_for(lambda: playing(ingest, live_event), what="the HLS playlist")
+
+        stream_key_rotate(event=live_event, by=host)
+
+        # the old key's stream is cut at once (ffmpeg loses its connection), and cannot come back
+        assert ffmpeg.wait(5) != 0
+        assert refused(publish(ingest, old))
+    finally:
+        if ffmpeg.poll() is None:
+            ffmpeg.kill()
