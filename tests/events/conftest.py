@@ -1,7 +1,11 @@
 """Fixtures for live shows: a brand with a show, its staff, and websocket clients."""
 
+import json
+import shutil
+import subprocess
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -143,3 +147,19 @@ async def receive_type(communicator, kind, timeout=3):
         message = await communicator.receive_json_from(timeout=timeout)
         if message["type"] == kind:
             return message
+
+
+def run_node(script: str, module: Path, *args: str):
+    """Run `script` (an ES module, given `module`'s file URL and `args` in process.argv) under
+    Node, and return the JSON it prints. Skips where Node is missing."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip(f"needs Node.js to run {module.name}")
+    result = subprocess.run(
+        [node, "--input-type=module", "-e", script, module.as_uri(), *args],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return json.loads(result.stdout)

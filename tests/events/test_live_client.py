@@ -2,13 +2,12 @@
 page and the console both use it) applies every change the protocol describes as it says."""
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from events import protocol
+from tests.events.conftest import run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,21 +78,8 @@ MESSAGES = [
 
 @pytest.fixture(scope="module")
 def applied() -> dict:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("needs Node.js to run static/js/live.js")
-    result = subprocess.run(
-        [
-            *(node, "--input-type=module", "-e", APPLY),
-            (ROOT / "static/js/live.js").as_uri(),
-            json.dumps({"state": STATE, "messages": MESSAGES}),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    state_and_messages = json.dumps({"state": STATE, "messages": MESSAGES})
+    return run_node(APPLY, ROOT / "static/js/live.js", state_and_messages)
 
 
 def test_the_client_applies_every_change_the_protocol_describes():

@@ -2,9 +2,6 @@
 was made, the show keeps the recent history of what was over the video, and the page
 (static/js/video_sync.js) shows the entry of the moment its video is at."""
 
-import json
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -12,6 +9,7 @@ import pytest
 
 from events import live_state, realtime, selectors, services
 from events.models import LiveEvent
+from tests.events.conftest import run_node
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -165,20 +163,7 @@ console.log(JSON.stringify({
 
 
 def run_page_rule() -> dict:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("needs Node.js to run static/js/video_sync.js")
-    result = subprocess.run(
-        [
-            *(node, "--input-type=module", "-e", PAGE_SCRIPT),
-            (ROOT / "static/js/video_sync.js").as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return run_node(PAGE_SCRIPT, ROOT / "static/js/video_sync.js")
 
 
 def test_the_page_shows_the_stage_of_the_moment_its_video_is_at_never_more_than_the_bound_late():
