@@ -122,7 +122,9 @@ def test_a_stream_that_stops_leaves_the_show_live_and_says_so_then_comes_back(
             what="the stream to come back",
         )
     finally:
-        again.kill()
+        # As OBS stops: the stream ends, and its recording is stored before the ingest stops.
+        again.terminate()
+        again.wait(10)
 
 
 def test_when_the_stream_ends_its_recording_becomes_the_shows_replay(ingest, live_event, host):
