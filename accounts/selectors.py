@@ -21,9 +21,21 @@ ADDRESS_FIELDS = {
 }
 
 
+def _named(email: str):
+    return User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email))
+
+
 def account_exists(email: str) -> bool:
     """Whether any user (a viewer or merchant staff) is already named by, or reads, `email`."""
-    return User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
+    return _named(email).exists()
+
+
+def account_named(email: str) -> AbstractBaseUser | None:
+    """The user (a viewer or merchant staff) named by, or reading, `email`, in any case: the
+    one named by it exactly when several differ only in case; None when there is none."""
+    users = list(_named(email).order_by("pk")[:5])
+    exact = [user for user in users if user.username == email.lower()]
+    return (exact or users or [None])[0]
 
 
 def verified_email(user: AbstractBaseUser) -> str | None:

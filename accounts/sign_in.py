@@ -8,6 +8,8 @@ and the browser offers the saved one.
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 
+from accounts import selectors
+
 
 class EmailSignInMixin:
     invalid_login = "That email address and password do not match an account."
@@ -21,6 +23,14 @@ class EmailSignInMixin:
             autocomplete="username", inputmode="email", autocapitalize="none", spellcheck="false"
         )
         self.error_messages = {**self.error_messages, "invalid_login": self.invalid_login}
+
+    def confirm_login_allowed(self, user):
+        """A viewer's new account signs in only once its email is verified (its link signs it in),
+        and is refused until then as a wrong password is: otherwise signing up with an address and
+        then signing in with the password chosen would tell whether the address had an account."""
+        super().confirm_login_allowed(user)
+        if selectors.verification_pending(user):
+            raise self.get_invalid_login_error()
 
 
 class SignInForm(EmailSignInMixin, AuthenticationForm):

@@ -1,9 +1,11 @@
 """The link that proves a viewer reads their email: signed, naming the account and the address,
-and good for VERIFY_LINK_MAX_AGE. A link for an address the account no longer has verifies
-nothing."""
+and good for VERIFY_LINK_MAX_AGE. The first time it verifies, it signs the viewer in (accounts/
+views.py): a new account signs in no other way until then. A link for an address the account no
+longer has verifies nothing."""
 
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.urls import reverse
@@ -27,9 +29,13 @@ def verify_token(user: AbstractBaseUser) -> str:
     return LINK.token({"u": user.pk, "e": user.email})
 
 
-def verify_url(user: AbstractBaseUser, *, site: str | None = None) -> str:
-    """The link, on `site` (infrastructure/site_url.py)."""
-    return absolute_url(reverse("accounts:verify_email", args=[verify_token(user)]), site=site)
+def verify_url(user: AbstractBaseUser, *, site: str | None = None, next_url: str = "") -> str:
+    """The link, on `site` (infrastructure/site_url.py), going on to `next_url` (a path of the
+    site, checked again when the link is opened) once it has signed the viewer in."""
+    path = reverse("accounts:verify_email", args=[verify_token(user)])
+    if next_url:
+        path += "?" + urlencode({"next": next_url})
+    return absolute_url(path, site=site)
 
 
 def verify_token_read(token: str) -> VerifyRequest:

@@ -1,6 +1,8 @@
 """Signing up and verifying an email. Signing in and out and password resets are Django's views
-(liveshop/urls.py), in Liveshop's templates."""
+(liveshop/urls.py), in Liveshop's templates: the reset's link on SITE_URL, and setting a new
+password from it verifies the address it was sent to."""
 
+import contextlib
 import logging
 import smtplib
 from urllib.parse import urlsplit
@@ -9,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import PasswordResetView
+from django.contrib.auth.views import PasswordResetConfirmView, PasswordResetView
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -24,16 +26,24 @@ from infrastructure.site_url import site_root
 log = logging.getLogger(__name__)
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+# The address this browser signed up with: only here does its link sign in (not in a browser
+# someone was tricked into opening it in, whose guest orders would then join their account).
+SIGNED_UP_AS = "accounts.signed_up_as"
 
 
-def _next_url(request) -> str:
-    """Where to go afterwards: `next` when it is a page of this site, else the home page."""
+def _asked_next(request) -> str:
+    """The `next` the request names when it is a page of this site, else ""."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return settings.LOGIN_REDIRECT_URL
+    return ""
+
+
+def _next_url(request) -> str:
+    """Where to go afterwards: `next` when it is a page of this site, else the home page."""
+    return _asked_next(request) or settings.LOGIN_REDIRECT_URL
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,30 +56,44 @@ def sign_up(request):
     form = SignUpForm(data, initial={"email": request.GET.get("email", "")})
     if form.is_valid():
         try:
-            user = services.viewer_sign_up(**form.cleaned_data, site=site_root(request))
+            services.viewer_sign_up(
+                **form.cleaned_data, site=site_root(request), next_url=_asked_next(request)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            login(request, user, backend=BACKEND)
-            return redirect(next_url)
+            # The same answer whether or not the address has an account: only its mailbox learns.
+            request.session[SIGNED_UP_AS] = form.cleaned_data["email"].lower()
+            sent = {"email": form.cleaned_data["email"]}
+            return render(request, "accounts/sign_up_sent.html", sent)
     context = {"form": form, "next": next_url}
     return render(request, "accounts/sign_up.html", context, status=400 if form.errors else 200)
 
 
 @require_safe
 def verify_email(request, token):
+    """Verify the link's address; the first time, in the browser that signed up with it (unless
+    another account is signed in there), sign in. Anywhere else, or opened again, it only says
+    the address is verified."""
     try:
         link = verification.verify_token_read(token)
-        user, _ = services.email_verify(user_pk=link.user_pk, email=link.email)
+        user, verified_now = services.email_verify(user_pk=link.user_pk, email=link.email)
     except verification.LinkExpired:
         return render(request, "accounts/verify_failed.html", {"expired": True}, status=410)
     except (verification.LinkInvalid, services.VerificationRefused):
         return render(request, "accounts/verify_failed.html", {"expired": False}, status=400)
-    return render(
-        request,
-        "accounts/verified.html",
-        {"email": user.email, "is_them": request.user.is_authenticated and request.user == user},
-    )
+    signed_up_here = request.session.get(SIGNED_UP_AS) == user.email.lower()
+    if verified_now and signed_up_here and not request.user.is_authenticated:
+        login(request, user, backend=BACKEND)
+        del request.session[SIGNED_UP_AS]
+        # Again, signed in: the page then shows them as such (opened again, it only reads).
+        return redirect(request.get_full_path())
+    context = {
+        "email": user.email,
+        "is_them": request.user.is_authenticated and request.user == user,
+        "next": _asked_next(request),
+    }
+    return render(request, "accounts/verified.html", context)
 
 
 @require_POST
@@ -109,3 +133,17 @@ class SitePasswordResetView(PasswordResetView):
             extra_email_context=self.extra_email_context,
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+class VerifyingPasswordResetConfirmView(PasswordResetConfirmView):
+    """Django's new password from a reset link, which also verifies a viewer's address: the link
+    reached its mailbox. An account someone else signed up with this address (and never verified)
+    then has its owner's password, not theirs."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        user = form.user
+        # Refused for merchant staff (no viewer account), or an address another account verified.
+        with contextlib.suppress(services.VerificationRefused):
+            services.email_verify(user_pk=user.pk, email=user.email)
+        return response

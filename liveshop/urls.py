@@ -4,7 +4,7 @@ from django.contrib.auth.views import LoginView
 from django.urls import include, path
 
 from accounts.sign_in import SignInForm
-from accounts.views import SitePasswordResetView
+from accounts.views import SitePasswordResetView, VerifyingPasswordResetConfirmView
 from infrastructure.ratelimits import ratelimited
 
 # Sign-in forms: failed attempts are throttled per account by django-axes, and every attempt per
@@ -25,6 +25,11 @@ urlpatterns = [
         "accounts/password_reset/",
         reset_password(SitePasswordResetView.as_view()),
         name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        VerifyingPasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
     ),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

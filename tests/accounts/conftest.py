@@ -63,12 +63,31 @@ def make_buyer(db):
 
 
 @pytest.fixture
-def signed_up(client, db):
-    """`signed_up(email)`: sign up through the page; the client is then signed in."""
+def unverified(client, db):
+    """`unverified(email)`: sign up through the page and leave the emailed link unopened; the
+    client is not signed in (`signed_in=True`: it is, as a session from before sign-up waited for
+    the link could be)."""
+
+    def make(email: str = "ada@example.com", *, signed_in: bool = False):
+        response = sign_up(client, email)
+        assert response.status_code == 200, response.content.decode()
+        assert "Check your email" in response.content.decode()
+        if signed_in:
+            client.force_login(User.objects.get(username=email.lower()))
+        return client
+
+    return make
+
+
+@pytest.fixture
+def signed_up(client, unverified):
+    """`signed_up(email)`: sign up through the page and open the emailed link, which signs the
+    client in."""
 
     def make(email: str = "ada@example.com"):
-        response = sign_up(client, email)
-        assert response.status_code == 302, response.content.decode()
+        unverified(email)
+        response = committed(client.get, verify_link(email), follow=True)
+        assert response.status_code == 200, response.content.decode()
         return client
 
     return make

@@ -4,11 +4,15 @@ only, and resetting a forgotten password in Liveshop's pages."""
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from tests.accounts.conftest import PASSWORD, link_in
+from accounts import selectors
+from tests.accounts.conftest import PASSWORD, committed, link_in
+
+User = get_user_model()
 
 
 def header(response) -> str:
@@ -109,6 +113,31 @@ def test_a_viewer_resets_a_forgotten_password(signed_up):
     old = Client().post(reverse("login"), {"username": "ada@example.com", "password": PASSWORD})
     assert old.status_code == 200
     assert "This link no longer works" in Client().get(link, follow=True).content.decode()
+
+
+def test_a_new_password_from_a_reset_verifies_an_unverified_address(unverified, make_order):
+    # someone signed up with Ada's address and a password of theirs, and never had the link
+    unverified("ada@example.com")
+    order = make_order("ada@example.com")
+    mail.outbox.clear()
+    client = Client()
+
+    client.post(reverse("password_reset"), {"email": "ada@example.com"})
+    (message,) = mail.outbox
+    set_url = client.get(link_in(message, "/accounts/reset/"), follow=True).redirect_chain[-1][0]
+    new_password = "adas-own-passphrase"
+    data = {"new_password1": new_password, "new_password2": new_password}
+    committed(client.post, set_url, data)
+
+    # the reset reached her mailbox: the account is verified, hers, and has her guest orders
+    user = User.objects.get()
+    assert selectors.verified_email(user) == "ada@example.com"
+    credentials = {"username": "ada@example.com", "password": PASSWORD}
+    assert Client().post(reverse("login"), credentials).status_code == 200
+    credentials["password"] = new_password
+    assert Client().post(reverse("login"), credentials).status_code == 302
+    order.refresh_from_db()
+    assert order.user == user
 
 
 def test_the_reset_link_is_on_site_url_whatever_host_the_request_named(signed_up, settings):

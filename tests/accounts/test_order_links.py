@@ -139,14 +139,15 @@ def test_a_guest_signs_up_with_the_orders_email_and_verifies_to_keep_their_order
     sign_up_url = reverse("accounts:sign_up")
     assert f"{sign_up_url}?email=ada%40example.com&amp;next=" in page
 
-    # signing up brings the guest back to the order; nothing is claimed before verifying
+    # signing up claims nothing before the emailed link is opened
     response = sign_up(client, "ada@example.com", next=link)
-    assert response["Location"] == link
+    assert "Check your email" in response.content.decode()
     assert Order.objects.filter(user__isnull=False).count() == 0
-    assert "Verify ada@example.com to keep this order" in client.get(link).content.decode()
 
-    # verifying the email claims every guest order placed with it, and only those
-    committed(client.get, verify_link("ada@example.com"))
+    # the link verifies the email, which claims every guest order placed with it and only those,
+    # signs the guest in, and goes on to the order
+    page = committed(client.get, verify_link("ada@example.com"), follow=True).content.decode()
+    assert f'<a class="button" href="{link}">Continue</a>' in page
     viewer = User.objects.get(username="ada@example.com")
     assert set(Order.objects.filter(user=viewer)) == {first, second}
     someone_elses.refresh_from_db()
@@ -162,20 +163,19 @@ def test_signing_up_with_another_email_claims_nothing(client, make_order):
     order = make_order("ada@example.com")
 
     sign_up(client, "lovelace@example.com")
-    committed(client.get, verify_link("lovelace@example.com"))
+    committed(client.get, verify_link("lovelace@example.com"), follow=True)
 
     order.refresh_from_db()
     assert order.user is None
 
 
-def test_an_unverified_account_claims_nothing_even_when_signing_in(signed_up, make_order):
-    signed_up("ada@example.com")
+def test_an_unverified_account_claims_nothing_even_signed_in(unverified, make_order):
+    client = unverified("ada@example.com", signed_in=True)
     order = make_order("ada@example.com")
 
-    committed(
-        Client().post, reverse("login"), {"username": "ada@example.com", "password": PASSWORD}
-    )
+    page = client.get(order_link(order)).content.decode()
 
+    assert "Verify ada@example.com to keep this order" in page
     order.refresh_from_db()
     assert order.user is None
 
@@ -185,14 +185,14 @@ def test_orders_already_in_an_account_stay_there(client, make_order, make_buyer)
     kept = make_order("ada@example.com", user=bob)
 
     sign_up(client, "ada@example.com")
-    committed(client.get, verify_link("ada@example.com"))
+    committed(client.get, verify_link("ada@example.com"), follow=True)
 
     kept.refresh_from_db()
     assert kept.user == bob
 
 
 def test_a_verified_viewer_gets_later_guest_orders_when_signing_in(signed_up, make_order):
-    committed(signed_up("ada@example.com").get, verify_link("ada@example.com"))
+    signed_up("ada@example.com")
     later = make_order("ada@example.com", session_key="phone-browser")
 
     committed(
@@ -215,7 +215,6 @@ def test_the_order_page_offers_sign_in_when_the_email_has_an_account(client, sig
 
 def test_a_signed_in_verified_viewer_keeps_a_guest_order_from_its_page(signed_up, make_order):
     client = signed_up("ada@example.com")
-    committed(client.get, verify_link("ada@example.com"))
     order = make_order("ada@example.com", session_key="phone-browser")
     link = order_link(order)
     assert "Keep it in your orders" in client.get(link).content.decode()
@@ -231,7 +230,6 @@ def test_nobody_else_can_keep_a_guest_order(signed_up, make_order, make_buyer):
     order = make_order("ada@example.com")
     link = order_link(order)
     client = signed_up("bob@example.com")
-    committed(client.get, verify_link("bob@example.com"))
 
     response = client.post(link + "keep/")
 
@@ -245,7 +243,6 @@ def test_nobody_else_can_keep_a_guest_order(signed_up, make_order, make_buyer):
 
 def test_keeping_an_order_needs_a_post_with_the_csrf_token(signed_up, make_order):
     client = signed_up("ada@example.com")
-    committed(client.get, verify_link("ada@example.com"))
     order = make_order("ada@example.com", session_key="phone-browser")
     link = order_link(order)
 
@@ -280,7 +277,7 @@ def test_a_look_alike_email_claims_nothing(client, make_order, victim, look_alik
     its_own = make_order(look_alike)
     # when someone signs up with a look-alike of the first and verifies it (it is their mailbox)
     sign_up(client, look_alike)
-    committed(client.get, verify_link(look_alike))
+    committed(client.get, verify_link(look_alike), follow=True)
     # then they get the orders of their own address, and never the other's
     order.refresh_from_db()
     assert order.user is None
@@ -292,7 +289,7 @@ def test_capitals_typed_in_ascii_still_claim(client, make_order):
     order = make_order("Ada.Lovelace@Example.COM")
 
     sign_up(client, "ada.lovelace@example.com")
-    committed(client.get, verify_link("ada.lovelace@example.com"))
+    committed(client.get, verify_link("ada.lovelace@example.com"), follow=True)
 
     order.refresh_from_db()
     assert order.user is not None

@@ -1,6 +1,7 @@
-"""Verifying an email: the signed link emailed at sign-up verifies the account's address, an altered,
-expired or outdated link verifies nothing (and says so), and a viewer who has not verified is told
-so when they sign in and may ask for a new link, a few times an hour."""
+"""Verifying an email: the signed link emailed at sign-up verifies the account's address and, the
+first time, signs in whoever opened it; an altered, expired or outdated link verifies nothing (and
+says so); a viewer still signed in from before they verified is asked to, and may ask for a new
+link, a few times an hour."""
 
 import time
 
@@ -17,38 +18,66 @@ from tests.accounts.conftest import PASSWORD, committed, sign_up, verify_link
 User = get_user_model()
 
 
-def test_the_emailed_link_verifies_the_address(signed_up):
-    client = signed_up("Ada@example.com")
+def signed_in_user(client: Client):
+    return client.get(reverse("checkout:account_orders")).wsgi_request.user
+
+
+def test_the_emailed_link_verifies_the_address_and_signs_in(unverified):
+    client = unverified("Ada@example.com")
     user = User.objects.get()
     assert selectors.verified_email(user) is None
     assert selectors.verification_pending(user)
 
-    response = committed(client.get, verify_link("Ada@example.com"))
+    response = committed(client.get, verify_link("Ada@example.com"), follow=True)
 
     assert response.status_code == 200
     assert "Ada@example.com is verified" in response.content.decode()
+    assert "See your orders" in response.content.decode()
     assert selectors.verified_email(user) == "Ada@example.com"
     assert not selectors.verification_pending(user)
     assert ViewerAccount.objects.get().verified_at is not None
+    assert signed_in_user(client) == user
 
 
-def test_the_link_works_in_a_browser_where_the_viewer_is_not_signed_in(signed_up):
-    signed_up("ada@example.com")
+def test_the_link_signs_in_only_the_browser_that_signed_up(unverified):
+    """Not one someone was tricked into opening it in: that browser's guest orders would join
+    the account of whoever sent the link."""
+    unverified("ada@example.com")
     elsewhere = Client()
 
-    response = committed(elsewhere.get, verify_link("ada@example.com"))
+    response = committed(elsewhere.get, verify_link("ada@example.com"), follow=True)
+
+    assert "Sign in to see your orders" in response.content.decode()
+    assert not signed_in_user(elsewhere).is_authenticated
+    assert selectors.verified_email(User.objects.get()) == "ada@example.com"
+    # verified, the account signs in with its password anywhere
+    credentials = {"username": "ada@example.com", "password": PASSWORD}
+    assert elsewhere.post(reverse("login"), credentials).status_code == 302
+
+
+def test_the_link_signs_in_only_the_first_time(unverified):
+    client = unverified("ada@example.com")
+    link = verify_link("ada@example.com")
+    committed(client.get, link, follow=True)
+    client.post(reverse("logout"))
+
+    response = committed(client.get, link)
 
     assert response.status_code == 200
     assert "Sign in to see your orders" in response.content.decode()
-    assert selectors.verified_email(User.objects.get()) == "ada@example.com"
+    assert not signed_in_user(client).is_authenticated
 
 
-def test_opening_the_link_twice_is_fine(signed_up):
-    client = signed_up("ada@example.com")
-    link = verify_link("ada@example.com")
+def test_the_link_verifies_but_signs_nobody_out(unverified, make_buyer):
+    browser = unverified("ada@example.com")
+    bob = make_buyer("bob")
+    browser.force_login(bob)
 
-    assert committed(client.get, link).status_code == 200
-    assert committed(client.get, link).status_code == 200
+    response = committed(browser.get, verify_link("ada@example.com"), follow=True)
+
+    assert "Sign in to see your orders" in response.content.decode()
+    assert signed_in_user(browser) == bob
+    assert selectors.verified_email(User.objects.get(username="ada@example.com"))
 
 
 @pytest.mark.parametrize(
@@ -60,8 +89,8 @@ def test_opening_the_link_twice_is_fine(signed_up):
         lambda token: "a" * 300,
     ],
 )
-def test_an_altered_link_verifies_nothing_and_says_so(signed_up, alter):
-    client = signed_up("ada@example.com")
+def test_an_altered_link_verifies_nothing_and_says_so(unverified, alter):
+    client = unverified("ada@example.com")
     token = verify_link("ada@example.com").rstrip("/").rsplit("/", 1)[-1]
 
     response = client.get(reverse("accounts:verify_email", args=[alter(token)]))
@@ -71,11 +100,11 @@ def test_an_altered_link_verifies_nothing_and_says_so(signed_up, alter):
     assert selectors.verified_email(User.objects.get()) is None
 
 
-def test_a_link_signed_for_another_purpose_verifies_nothing(signed_up, make_order):
+def test_a_link_signed_for_another_purpose_verifies_nothing(unverified, make_order):
     """A link from an order email (signed with another salt) is no verification link."""
     from checkout.order_links import order_link_token
 
-    client = signed_up("ada@example.com")
+    client = unverified("ada@example.com")
     token = order_link_token(make_order("ada@example.com"))
 
     response = client.get(reverse("accounts:verify_email", args=[token]))
@@ -83,8 +112,11 @@ def test_a_link_signed_for_another_purpose_verifies_nothing(signed_up, make_orde
     assert response.status_code == 400
 
 
-def test_an_expired_link_says_so_and_offers_a_new_one(signed_up, monkeypatch):
-    client = signed_up("ada@example.com")
+@pytest.mark.parametrize(
+    ("signed_in", "offer"), [(False, "Sign up again"), (True, "Send a new link")]
+)
+def test_an_expired_link_says_so_and_offers_a_new_one(unverified, monkeypatch, signed_in, offer):
+    client = unverified("ada@example.com", signed_in=signed_in)
     link = verify_link("ada@example.com")
     later = time.time() + verification.VERIFY_LINK_MAX_AGE.total_seconds() + 60
     monkeypatch.setattr("django.core.signing.time.time", lambda: later)
@@ -93,12 +125,12 @@ def test_an_expired_link_says_so_and_offers_a_new_one(signed_up, monkeypatch):
 
     assert response.status_code == 410
     page = response.content.decode()
-    assert "This link has expired" in page and "Send a new link" in page
+    assert "This link has expired" in page and offer in page
     assert selectors.verified_email(User.objects.get()) is None
 
 
-def test_a_link_for_an_address_the_account_no_longer_has_verifies_nothing(signed_up):
-    client = signed_up("ada@example.com")
+def test_a_link_for_an_address_the_account_no_longer_has_verifies_nothing(unverified):
+    client = unverified("ada@example.com")
     link = verify_link("ada@example.com")
     User.objects.update(email="lovelace@example.com")
 
@@ -108,52 +140,28 @@ def test_a_link_for_an_address_the_account_no_longer_has_verifies_nothing(signed
     assert selectors.verified_email(User.objects.get()) is None
 
 
-def test_verification_links_need_a_get(signed_up):
-    client = signed_up("ada@example.com")
+def test_verification_links_need_a_get(unverified):
+    client = unverified("ada@example.com")
 
     assert client.post(verify_link("ada@example.com")).status_code == 405
 
 
-# --- Told to verify, and a new link -------------------------------------------------------------
+# --- Signed in from before, asked to verify, and a new link -----------------------------------
 
 
-def test_a_viewer_who_has_not_verified_is_told_so_when_signing_in(signed_up):
-    signed_up("ada@example.com")
-    client = Client()
-
-    response = client.post(
-        reverse("login"), {"username": "ada@example.com", "password": PASSWORD}, follow=True
-    )
-
-    page = response.content.decode()
-    assert "Verify your email: open the link we sent to ada@example.com." in page
-    assert reverse("accounts:verify_email_resend") in page
-
-
-def test_a_verified_viewer_is_not_told_to_verify(signed_up):
-    committed(signed_up("ada@example.com").get, verify_link("ada@example.com"))
-    client = Client()
-
-    response = client.post(
-        reverse("login"), {"username": "ada@example.com", "password": PASSWORD}, follow=True
-    )
-
-    assert "Verify your email" not in response.content.decode()
-
-
-def test_the_orders_page_asks_an_unverified_viewer_to_verify(signed_up):
-    client = signed_up("ada@example.com")
+def test_the_orders_page_asks_an_unverified_viewer_to_verify(unverified):
+    client = unverified("ada@example.com", signed_in=True)
 
     page = client.get(reverse("checkout:account_orders")).content.decode()
     assert "Verify your email, ada@example.com" in page
 
-    committed(client.get, verify_link("ada@example.com"))
+    committed(client.get, verify_link("ada@example.com"), follow=True)
     page = client.get(reverse("checkout:account_orders")).content.decode()
     assert "Verify your email" not in page
 
 
-def test_a_viewer_asks_for_a_new_link_and_it_verifies(signed_up):
-    client = signed_up("ada@example.com")
+def test_a_viewer_asks_for_a_new_link_and_it_verifies(unverified):
+    client = unverified("ada@example.com", signed_in=True)
     mail.outbox.clear()
 
     response = client.post(
@@ -162,13 +170,13 @@ def test_a_viewer_asks_for_a_new_link_and_it_verifies(signed_up):
 
     assert response.redirect_chain == [("/account/orders/", 302)]
     assert "We sent a new link to ada@example.com." in response.content.decode()
-    assert committed(client.get, verify_link("ada@example.com")).status_code == 200
+    assert committed(client.get, verify_link("ada@example.com"), follow=True).status_code == 200
     assert selectors.verified_email(User.objects.get()) == "ada@example.com"
 
 
-def test_new_links_are_limited_per_viewer(signed_up, settings):
+def test_new_links_are_limited_per_viewer(unverified, settings):
     settings.RATELIMITS = {**settings.RATELIMITS, "verify_email": {"shopper": "2/h"}}
-    client = signed_up("ada@example.com")
+    client = unverified("ada@example.com", signed_in=True)
     mail.outbox.clear()
 
     answers = [client.post(reverse("accounts:verify_email_resend")).status_code for _ in range(3)]
@@ -179,7 +187,6 @@ def test_new_links_are_limited_per_viewer(signed_up, settings):
 
 def test_a_verified_viewer_gets_no_new_link(signed_up):
     client = signed_up("ada@example.com")
-    committed(client.get, verify_link("ada@example.com"))
     mail.outbox.clear()
 
     response = client.post(reverse("accounts:verify_email_resend"), follow=True)
@@ -188,8 +195,8 @@ def test_a_verified_viewer_gets_no_new_link(signed_up):
     assert mail.outbox == []
 
 
-def test_a_new_link_needs_a_signed_in_viewer_a_post_and_the_csrf_token(signed_up):
-    client = signed_up("ada@example.com")
+def test_a_new_link_needs_a_signed_in_viewer_a_post_and_the_csrf_token(unverified):
+    client = unverified("ada@example.com", signed_in=True)
     mail.outbox.clear()
 
     assert client.get(reverse("accounts:verify_email_resend")).status_code == 405
@@ -201,10 +208,10 @@ def test_a_new_link_needs_a_signed_in_viewer_a_post_and_the_csrf_token(signed_up
     assert mail.outbox == []
 
 
-def test_a_mail_server_that_fails_gets_a_clear_message(signed_up, monkeypatch):
+def test_a_mail_server_that_fails_gets_a_clear_message(unverified, monkeypatch):
     import smtplib
 
-    client = signed_up("ada@example.com")
+    client = unverified("ada@example.com", signed_in=True)
 
     def refuse(*args, **kwargs):
         raise smtplib.SMTPException("down")
@@ -228,7 +235,7 @@ def test_two_accounts_cannot_verify_one_address(db):
     """Only one account may hold a verified address (it alone claims that address's orders)."""
     sign_up(Client(), "ada@example.com")
     first = User.objects.get()
-    committed(Client().get, verify_link("ada@example.com"))
+    committed(Client().get, verify_link("ada@example.com"), follow=True)
     # an account made some other way (the admin) with the same address, in another case
     other = User.objects.create_user("ada-2", "ADA@example.com", PASSWORD)
     ViewerAccount.objects.create(user=other)

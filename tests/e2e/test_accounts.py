@@ -1,6 +1,7 @@
 """Viewer accounts in Chromium: a guest opens their order from the confirmation email, creates an
-account with its email, verifies it from the emailed link and finds the order in "Your orders", with
-the header on one line of a phone; signing out; resetting a forgotten password."""
+account with its email, opens the emailed link (which verifies it and signs them in), is back on the
+order and finds it in "Your orders", with the header on one line of a phone; signing out; resetting
+a forgotten password."""
 
 import re
 from datetime import timedelta
@@ -100,22 +101,25 @@ def test_a_guest_keeps_their_order_by_signing_up_with_its_email_on_a_phone(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
-    # back on the order, signed in, asked to verify the email first
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your order from Waltmart")
-    expect(page.locator(".message")).to_contain_text(
-        "Verify your email: open the link we sent to ada@example.com."
-    )
-    expect(nav.get_by_role("link", name="Your orders")).to_be_visible()
+    # told to check their email, not yet signed in: the order is not theirs yet
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    expect(page.get_by_role("status")).to_contain_text("We sent an email to ada@example.com.")
+    expect(nav.get_by_role("link", name="Sign in")).to_be_visible()
+    header_fits_one_line(page)
+    screenshot(page, "sign-up-sent-phone")
     guest_order.refresh_from_db()
     assert guest_order.user is None
 
-    # the emailed link verifies it, and the order is theirs
+    # the emailed link verifies the email, signs them in, and the order is theirs
     page.goto(live_server.url + emailed_link("ada@example.com", "/accounts/verify/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Email verified")
     expect(nav.get_by_role("link", name="Your orders")).to_be_visible()
     expect(nav.get_by_role("button", name="Sign out")).to_be_visible()
     header_fits_one_line(page)
     screenshot(page, "account-verified-phone")
+    page.get_by_role("link", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your order from Waltmart")
+    expect(page.locator("main")).to_contain_text("This order is in")
 
     nav.get_by_role("link", name="Your orders").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your orders")
