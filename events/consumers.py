@@ -4,6 +4,7 @@ The protocol is documented in docs/realtime.md. Every message a client sends is 
 (size, rate, JSON shape) and every host command is authorized again by the service it calls.
 """
 
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ from events import chat as show_chat
 from events import commands, protocol, realtime
 from events import errors as show_errors
 from events.show_cache import Snapshot, snapshot_read
+from infrastructure.closed_sockets import SEND_ON_CLOSED
 from infrastructure.database import database_async
 from infrastructure.json_input import json_parse
 from infrastructure.ratelimits import limit_socket
@@ -137,7 +139,14 @@ class EventConsumer(AsyncWebsocketConsumer):
         """Every frame this connection sends but the hub's fan-out (which checks its own)."""
         if settings.LIVESHOP_PROTOCOL_CHECKS:
             protocol.check_sent(text)
-        await self.base_send({"type": "websocket.send", "text": text})
+        await self.send({"type": "websocket.send", "text": text})
+
+    async def send(self, message):
+        """Every frame but the hub's fan-out (realtime.py, which does the same): one to a client
+        that has just gone is dropped, as its disconnect follows (infrastructure/closed_sockets.py).
+        """
+        with contextlib.suppress(SEND_ON_CLOSED):
+            await self.base_send(message)
 
     async def receive(self, text_data=None, bytes_data=None):
         # Every refusal answers with the message's `ref` when it has one, so that a client waiting

@@ -266,7 +266,7 @@ UNNUMBERED = (
 )
 
 ERROR_CODES = {
-    "bad_json": "the frame is not JSON",
+    "bad_json": "not JSON, nested too deeply, or holding a lone surrogate, NaN or Infinity",
     "bad_message": 'not an object with a `"type"`',
     "bad_frame": "a binary frame",
     "too_large": "over 4,096 bytes",

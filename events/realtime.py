@@ -28,6 +28,7 @@ from events import protocol, selectors
 from events.gc_freeze import Freezer
 from events.presence import ViewerCounts
 from events.show_cache import Shows, Snapshots
+from infrastructure.closed_sockets import SEND_ON_CLOSED
 from infrastructure.database import database_async
 
 log = logging.getLogger(__name__)
@@ -206,6 +207,8 @@ class Hub:
                     sending = viewer.deliver(seq, frame)
                     if sending is not None:
                         await sending
+                except SEND_ON_CLOSED:  # gone a moment ago: its disconnect follows
+                    pass
                 except Exception:  # one broken connection must not stop the others
                     log.warning(
                         "Could not deliver to a viewer of event %s", event_id, exc_info=True

@@ -1,12 +1,15 @@
 """JSON from outside, parsed one way: a request's body (the host console's commands, buying) and a
 websocket frame (events/consumers.py).
 
-Beyond what `json.loads` refuses, a value nested too deeply to parse, or holding text that is not
+Beyond what `json.loads` refuses, a value nested too deeply to parse, holding text that is not
 Unicode (a lone surrogate such as "\\ud800", which JSON's escapes allow but UTF-8 cannot carry and
-PostgreSQL cannot store) is refused too: nothing that fails later, when it is stored or sent back.
+PostgreSQL cannot store), or holding a number JSON does not have (`NaN`, `Infinity`, `1e999`: Python
+reads them, a browser's JSON.parse does not) is refused too: nothing that fails later, when it is
+stored or sent back.
 """
 
 import json
+import math
 
 from django.http import HttpRequest
 
@@ -19,11 +22,22 @@ class BodyNotAnObject(ValueError):
         self.message = message
 
 
+def _not_json(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is too large")
+    return number
+
+
 def json_parse(data: str | bytes):
     """The JSON value of `data`. Raises ValueError: not JSON, not UTF-8, nested too deeply, or
     holding text that is not Unicode."""
     try:
-        value = json.loads(data)
+        value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
         # What was parsed can be written back as UTF-8 (a lone surrogate cannot).
         json.dumps(value, ensure_ascii=False).encode()
     except RecursionError:

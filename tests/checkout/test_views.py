@@ -239,6 +239,10 @@ def test_android_viewers_can_still_see_the_products_and_their_cart(client, live_
         # nested too deeply to parse, and text that is not Unicode (issue 16): no 500
         ('{"a":' * 100_000 + "1" + "}" * 100_000, "The request body is not valid JSON."),
         ('{"quantity": "\\ud800"}', "The request body is not valid JSON."),
+        # numbers JSON does not have, which Python would read as nan and inf
+        ('{"quantity": NaN}', "The request body is not valid JSON."),
+        ('{"quantity": 1e999}', "The request body is not valid JSON."),
+        ('{"quantity": ' + "9" * 5000 + "}", "The request body is not valid JSON."),
         ("[1, 2]", "The request body must be a JSON object."),
         ('"buy"', "The request body must be a JSON object."),
     ],

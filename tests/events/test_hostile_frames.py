@@ -21,6 +21,10 @@ HOSTILE = [
     ("[" * 2000 + "]" * 2000, "bad_json"),  # valid JSON, within 4,096 bytes, too deep
     ('{"type":"ping","ref":"\\ud800"}', "bad_json"),  # a lone surrogate: not Unicode
     ('{"type":"chat","body":"\\udfff hi"}', "bad_json"),
+    # numbers JSON does not have, which Python reads (a pong echoing one is no JSON to a browser)
+    ('{"type":"ping","ref":NaN}', "bad_json"),
+    ('{"type":"slow_mode","seconds":-Infinity}', "bad_json"),
+    ('{"type":"ping","ref":1e999}', "bad_json"),
     ('{"type":"ping","ref":' + "[" * 900 + "]" * 900 + "}", None),  # deep, but parses: a pong
     ("x" * 5000, "too_large"),
     ("\x00", "bad_json"),
