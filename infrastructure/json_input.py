@@ -35,7 +35,7 @@ def _finite(text: str) -> float:
 
 def json_parse(data: str | bytes):
     """The JSON value of `data`. Raises ValueError: not JSON, not UTF-8, nested too deeply, or
-    holding text that is not Unicode."""
+    holding text that is not Unicode or a number that is not finite."""
     try:
         value = json.loads(data, parse_constant=_not_json, parse_float=_finite)
         # What was parsed can be written back as UTF-8 (a lone surrogate cannot).

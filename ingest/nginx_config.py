@@ -1,16 +1,17 @@
 """The ingest's nginx configuration, generated from settings (`manage.py ingest_config`).
 
 Two RTMP applications: `live`, where brands publish with their key (on_publish asks Liveshop, and
-its redirect renames the stream to the show's playback id), which pushes to `hls`, which packages
-HLS. `hls` takes only that push: a publisher must come from the loopback AND carry the relay token
-(derived from INGEST_SECRET) in its connection URL, which Liveshop checks (on_publish). Behind a
-TLS terminator every publisher comes from the loopback, so the address alone would let anyone
-publish a show's public playback id with no key. `hls` (1 s fragments, a sliding window of a few), records, and tells
-Liveshop when the stream stops and a recording is written. Each fragment is named by the wall-clock
-time nginx started it (milliseconds since the epoch): nginx-rtmp writes no EXT-X-PROGRAM-DATE-TIME,
-and the event page reads the time of the frame it shows from the name (static/js/player.js), to
-show the host's changes in step with the video (docs/realtime.md). nginx's HTTP server serves the HLS
-(with CORS for the site's players) and the RTMP statistics (on the loopback only).
+its redirect renames the stream to the show's playback id), which pushes to `hls`. `hls` takes
+only that push: a publisher must come from the loopback AND carry the relay token (derived from
+INGEST_SECRET) in its connection URL, which Liveshop checks (on_publish); behind a TLS terminator
+every publisher comes from the loopback, so the address alone would let anyone publish a show's
+public playback id with no key. `hls` packages HLS (1 s fragments, a sliding window of a few),
+records, and tells Liveshop when the stream stops and a recording is written. Each fragment is
+named by the wall-clock time nginx started it (milliseconds since the epoch): nginx-rtmp writes no
+EXT-X-PROGRAM-DATE-TIME, and the event page reads the time of the frame it shows from the name
+(static/js/player.js), to show the host's changes in step with the video (docs/realtime.md).
+nginx's HTTP server serves the HLS (with CORS for the site's players) and the RTMP statistics (on
+the loopback only).
 """
 
 import getpass

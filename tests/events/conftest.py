@@ -1,5 +1,6 @@
 """Fixtures for live shows: a brand with a show, its staff, and websocket clients."""
 
+import asyncio
 import json
 import shutil
 import subprocess
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+import websockets
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
@@ -147,6 +149,37 @@ async def receive_type(communicator, kind, timeout=3):
         message = await communicator.receive_json_from(timeout=timeout)
         if message["type"] == kind:
             return message
+
+
+# --- Clients of a real server (tests/servers.py) --------------------------------------------------
+
+SERVER_ORIGIN = "http://127.0.0.1"
+
+
+async def open_show(server, slug, cookie=None, query=""):
+    """A websocket to `server`'s show `slug` (as the user of session `cookie`), its state read."""
+    headers = {"Cookie": cookie} if cookie else {}
+    socket = await websockets.connect(
+        f"{server.ws}/ws/events/{slug}/{query}", origin=SERVER_ORIGIN, additional_headers=headers
+    )
+    state = json.loads(await socket.recv())
+    assert state["type"] == "state"
+    return socket
+
+
+async def next_of_type(socket, kind, timeout=10.0) -> dict:
+    async with asyncio.timeout(timeout):
+        while True:
+            message = json.loads(await socket.recv())
+            if message["type"] == kind:
+                return message
+
+
+async def wait_for_count(socket, count, timeout=10.0) -> None:
+    """Until the show's `viewers` count reaches `count`."""
+    async with asyncio.timeout(timeout):
+        while (await next_of_type(socket, "viewers", timeout))["count"] != count:
+            pass
 
 
 def run_node(script: str, module: Path, *args: str):

@@ -10,15 +10,13 @@ import string
 from pathlib import Path
 
 import pytest
-import websockets
 
 from events.protocol import CLIENT_MESSAGES
-from tests.events.conftest import session_cookie
+from tests.events.conftest import open_show, session_cookie, wait_for_count
 from tests.servers import asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-ORIGIN = "http://127.0.0.1"
 CAP = 40  # sockets per address: a leaked one per connection would lock the address out at once
 WAVES, PER_WAVE = 8, 25
 SEED = 16
@@ -75,14 +73,7 @@ def frame(rng: random.Random) -> str | bytes:
 
 async def fuzz_one(server, slug: str, rng: random.Random, cookie: str | None) -> str:
     """One connection: its frames, then how it ends. Returns how it ended."""
-    headers = {"Cookie": cookie} if cookie else {}
-    socket = await websockets.connect(
-        f"{server.ws}/ws/events/{slug}/",
-        origin=ORIGIN,
-        additional_headers=headers,
-        max_size=None,
-    )
-    await socket.recv()  # the state
+    socket = await open_show(server, slug, cookie)
     frames = [frame(rng) for _ in range(rng.randint(3, 12))]
     for text in frames:
         await socket.send(text)
@@ -118,14 +109,6 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-async def viewers_count(socket, expected: int, timeout: float = 15.0) -> None:
-    async with asyncio.timeout(timeout):
-        while True:
-            message = json.loads(await socket.recv())
-            if message["type"] == "viewers" and message["count"] == expected:
-                return
-
-
 def test_fuzzed_frames_from_many_connections_leave_counts_and_memory_where_they_were(
     live_event, viewer
 ):
@@ -134,10 +117,7 @@ def test_fuzzed_frames_from_many_connections_leave_counts_and_memory_where_they_
     env = {"LIVESHOP_MAX_SOCKETS_PER_IP": str(CAP), "LIVESHOP_PRESENCE_INTERVAL": "0.2"}
 
     async def scenario(server):
-        watching = await websockets.connect(
-            f"{server.ws}/ws/events/{live_event.slug}/", origin=ORIGIN
-        )
-        await watching.recv()
+        watching = await open_show(server, live_event.slug)
         endings = []
         memory = []
         for wave in range(WAVES):
@@ -158,17 +138,12 @@ def test_fuzzed_frames_from_many_connections_leave_counts_and_memory_where_they_
             "too_big": True,
         }
         # the show counts one viewer again
-        await viewers_count(watching, 1)
+        await wait_for_count(watching, 1, timeout=15)
         # the address has every socket back: all but the watcher's may open at once
-        again = [
-            await websockets.connect(f"{server.ws}/ws/events/{live_event.slug}/", origin=ORIGIN)
-            for _ in range(CAP - 1)
-        ]
-        for socket in again:
-            await socket.recv()  # the state: accepted, not refused
+        again = [await open_show(server, live_event.slug) for _ in range(CAP - 1)]  # not refused
         for socket in again:
             await socket.close()
-        await viewers_count(watching, 1)
+        await wait_for_count(watching, 1, timeout=15)
         await watching.close()
         return memory
 

@@ -6,16 +6,14 @@ import json
 
 import pytest
 import redis
-import websockets
 from django.conf import settings
 
-from tests.events.conftest import session_cookie
+from tests.events.conftest import next_of_type, open_show, session_cookie, wait_for_count
 from tests.servers import asgi_server
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_URL = settings.REDIS_URL or "redis://127.0.0.1:6379/0"
-ORIGIN = "http://127.0.0.1"
 
 
 @pytest.fixture
@@ -38,30 +36,6 @@ def two_servers(redis_url):
         yield first, second
 
 
-async def open_show(server, slug, cookie=None, query=""):
-    headers = {"Cookie": cookie} if cookie else {}
-    socket = await websockets.connect(
-        f"{server.ws}/ws/events/{slug}/{query}", origin=ORIGIN, additional_headers=headers
-    )
-    state = json.loads(await socket.recv())
-    assert state["type"] == "state"
-    return socket
-
-
-async def next_of_type(socket, kind, timeout=5.0):
-    async with asyncio.timeout(timeout):
-        while True:
-            message = json.loads(await socket.recv())
-            if message["type"] == kind:
-                return message
-
-
-async def wait_for_count(socket, count, timeout=10.0):
-    async with asyncio.timeout(timeout):
-        while (await next_of_type(socket, "viewers", timeout))["count"] != count:
-            pass
-
-
 def test_host_action_on_one_process_reaches_viewers_on_the_other(
     two_servers, live_event, show_products, host
 ):
@@ -77,9 +51,9 @@ def test_host_action_on_one_process_reaches_viewers_on_the_other(
             json.dumps({"type": "feature", "product_id": show_products[1].pk, "ref": 1})
         )
 
-        assert (await next_of_type(console_on_first, "ok"))["ref"] == 1
+        assert (await next_of_type(console_on_first, "ok", timeout=5))["ref"] == 1
         for viewer in (viewer_on_second, viewer_on_first):
-            featured = await next_of_type(viewer, "featured")
+            featured = await next_of_type(viewer, "featured", timeout=5)
             assert featured["product"]["title"] == "Robot Vacuum"
         for socket in (viewer_on_second, viewer_on_first, console_on_first):
             await socket.close()
@@ -114,7 +88,7 @@ def test_a_host_deactivated_on_one_process_is_refused_there(
         console = await open_show(first, live_event.slug, cookie, "?console=1")
         await asyncio.to_thread(type(host).objects.filter(pk=host.pk).update, is_active=False)
         await console.send(json.dumps({"type": "feature", "product_id": show_products[0].pk}))
-        reply = await next_of_type(console, "error")
+        reply = await next_of_type(console, "error", timeout=5)
         await console.close()
         return reply
 

@@ -22,14 +22,12 @@ import redis
 import websockets
 
 from events import chat as show_chat
-from tests.events.conftest import session_cookie
+from tests.events.conftest import SERVER_ORIGIN, next_of_type, run_node, session_cookie
 from tests.servers import asgi_server, free_port
 
 needs_redis_server = pytest.mark.skipif(
     not shutil.which("redis-server"), reason="needs redis-server (installed where CI runs)"
 )
-
-ORIGIN = "http://127.0.0.1"
 
 
 class OwnRedis:
@@ -89,7 +87,7 @@ def own_redis() -> Iterator[OwnRedis]:
 async def open_show(server, slug, cookie=None, query=""):
     headers = {"Cookie": cookie} if cookie else {}
     socket = await websockets.connect(
-        f"{server.ws}/ws/events/{slug}/{query}", origin=ORIGIN, additional_headers=headers
+        f"{server.ws}/ws/events/{slug}/{query}", origin=SERVER_ORIGIN, additional_headers=headers
     )
     state = json.loads(await socket.recv())
     assert state["type"] == "state"
@@ -101,14 +99,6 @@ async def reply_to(socket, ref, timeout=10.0) -> dict:
         while True:
             message = json.loads(await socket.recv())
             if message.get("ref") == ref and message["type"] in ("ok", "error"):
-                return message
-
-
-async def next_of_type(socket, kind, timeout=10.0) -> dict:
-    async with asyncio.timeout(timeout):
-        while True:
-            message = json.loads(await socket.recv())
-            if message["type"] == kind:
                 return message
 
 
@@ -214,18 +204,8 @@ console.log(JSON.stringify({ seq: connection.seq, sent: connection.socket.sent, 
 
 
 def run_client(messages: list[dict]) -> dict:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("needs Node.js to run static/js/live.js")
     live_js = Path(__file__).resolve().parents[2] / "static" / "js" / "live.js"
-    result = subprocess.run(
-        [node, "--input-type=module", "-e", CLIENT, live_js.as_uri(), json.dumps(messages)],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return json.loads(result.stdout)
+    return run_node(CLIENT, live_js, json.dumps(messages))
 
 
 def test_the_page_asks_for_a_fresh_state_when_the_server_says_resync():
